@@ -1,0 +1,69 @@
+# Product-operations metrics warehouse. `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.synced
+export PYTHONPATH := $(CURDIR)/plugins
+export AIRFLOW_HOME ?= $(CURDIR)/var/airflow
+
+.DEFAULT_GOAL := help
+.PHONY: help venv sample demo run backfill airflow test test-unit test-integration lint format bench soak \
+        warehouse-start warehouse-stop docs clean lock
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.8
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	touch $(STAMP)
+
+venv: $(STAMP)  ## create the virtual environment from requirements.lock
+
+lock:  ## re-resolve requirements.in into requirements.lock
+	$(BIN)/uv pip compile --quiet requirements.in -o requirements.lock --python-version 3.11
+
+sample: $(STAMP)  ## generate the sample landing zone into METRICS_LANDING_DIR (default data/landing)
+	$(BIN)/python -m metrics_warehouse.sample
+
+demo: $(STAMP)  ## sample data + embedded PostgreSQL + the real Airflow DAGs + KPI summary
+	$(BIN)/python -m metrics_warehouse demo
+
+run: $(STAMP)  ## process what is new in METRICS_LANDING_DIR into METRICS_WAREHOUSE_URL
+	$(BIN)/python -m metrics_warehouse run
+
+backfill: $(STAMP)  ## rebuild the incremental facts for START..END (dates)
+	$(BIN)/python -m metrics_warehouse backfill --start "$(START)" --end "$(END)"
+
+airflow: $(STAMP)  ## the Airflow UI on http://localhost:8080 with the project's DAGs
+	$(BIN)/python -m metrics_warehouse airflow
+
+warehouse-start: $(STAMP)  ## start the embedded PostgreSQL (var/pgdata) and print its URL
+	$(BIN)/python -m metrics_warehouse warehouse start
+
+warehouse-stop: $(STAMP)  ## stop the embedded PostgreSQL
+	$(BIN)/python -m metrics_warehouse warehouse stop
+
+lint: $(STAMP)  ## ruff (with Airflow AIR rules) and sqlfluff
+	$(BIN)/ruff check plugins dags tests expectations
+	$(BIN)/ruff format --check plugins dags tests expectations
+	$(BIN)/python -m metrics_warehouse dbt-env -- $(BIN)/sqlfluff lint dbt_project/models dbt_project/macros
+
+format: $(STAMP)  ## apply ruff's formatter and fixes
+	$(BIN)/ruff format plugins dags tests expectations
+	$(BIN)/ruff check --fix plugins dags tests expectations
+
+test: $(STAMP) lint  ## lint, then the whole test suite (unit, integration, e2e)
+	$(BIN)/python -m pytest
+
+test-unit: $(STAMP)  ## fast tests only (no database)
+	$(BIN)/python -m pytest tests/unit
+
+bench: $(STAMP)  ## benchmarks: prints figures and ratios
+	$(BIN)/python -m metrics_warehouse.bench
+
+clean:  ## remove generated data, the embedded server's data and build output
+	-$(BIN)/python -m metrics_warehouse warehouse stop
+	rm -rf var data dbt_project/target dbt_project/logs

