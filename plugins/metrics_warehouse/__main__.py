@@ -1,0 +1,3 @@
+from metrics_warehouse.cli import main
+
+raise SystemExit(main())

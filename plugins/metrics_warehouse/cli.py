@@ -1,0 +1,42 @@
+"""Command line: `python -m metrics_warehouse <command>` (the Makefile's targets call these)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+
+from metrics_warehouse.settings import load_settings
+from metrics_warehouse.warehouse import connection, embedded
+from metrics_warehouse.warehouse.target import warehouse
+
+
+def _dbt_env(args: argparse.Namespace) -> int:
+    """Run a command (dbt, sqlfluff) with the dbt profile's variables set from the warehouse URL."""
+    settings = load_settings()
+    command = [a for a in args.command if a != "--"]
+    with warehouse(settings) as url:
+        return subprocess.call(command, env={**os.environ, **connection.dbt_env(url)})
+
+
+def _warehouse(args: argparse.Namespace) -> int:
+    if args.action == "start":
+        url, _ = embedded.start()
+        connection.prepare(url)
+        print(url)
+    else:
+        print("stopped" if embedded.stop() else "not running")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="metrics_warehouse")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("dbt-env", help="run a command with the dbt profile variables set")
+    p.add_argument("command", nargs=argparse.REMAINDER)
+    p.set_defaults(func=_dbt_env)
+    p = sub.add_parser("warehouse", help="start or stop the embedded PostgreSQL")
+    p.add_argument("action", choices=["start", "stop"])
+    p.set_defaults(func=_warehouse)
+    args = parser.parse_args(argv)
+    return args.func(args)

@@ -1,0 +1,23 @@
+"""Which warehouse a command talks to: METRICS_WAREHOUSE_URL, or the embedded server."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from metrics_warehouse.settings import Settings
+from metrics_warehouse.warehouse import embedded
+
+
+@contextlib.contextmanager
+def warehouse(settings: Settings, *, keep_running: bool = False) -> Iterator[str]:
+    """Yield the warehouse URL; an embedded server started here is stopped on exit unless keep_running."""
+    if settings.warehouse_url:
+        yield settings.warehouse_url
+        return
+    url, started_here = embedded.start()
+    try:
+        yield url
+    finally:
+        if started_here and not keep_running:
+            embedded.stop()
