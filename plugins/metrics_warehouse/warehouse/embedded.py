@@ -47,4 +47,3 @@ def stop(pgdata: Path = EMBEDDED_PGDATA) -> bool:
 
 def is_running(pgdata: Path = EMBEDDED_PGDATA) -> bool:
     return _postmaster_running(pgdata)
-

@@ -1,0 +1,1 @@
+"""Ingestion of the landing zone into raw.* tables, with a ledger and a quarantine."""

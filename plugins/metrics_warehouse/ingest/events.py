@@ -1,0 +1,93 @@
+"""events/*.jsonl(.gz): one JSON object per line, kept whole as received."""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+import orjson
+
+from metrics_warehouse.ingest.reasons import FileRejected, RecordRejected
+from metrics_warehouse.ingest.records import ReadContext, Records, Skipped
+from metrics_warehouse.ingest.values import parse_timestamp
+
+TABLE = "raw.events"
+COLUMNS = ("event_id", "event_name", "event_time", "user_id", "payload")
+REQUIRED = ("event_id", "event_name", "event_time")
+_BLANK = Skipped("blank_line")
+
+
+def read(path: Path, context: ReadContext) -> tuple[str, Records]:
+    """The file's encoding label and its records, streamed."""
+    gzipped = path.name.endswith(".gz")
+    return ("utf-8+gzip" if gzipped else "utf-8"), _records(path, gzipped, context)
+
+
+def _records(path: Path, gzipped: bool, context: ReadContext) -> Records:
+    with path.open("rb") as raw:
+        stream: BinaryIO = gzip.GzipFile(fileobj=raw, mode="rb") if gzipped else raw
+        for line_number, line in enumerate(_lines(stream, path), start=1):
+            if line_number == 1:
+                line = line.removeprefix("\ufeff")
+            if not line.strip():
+                yield line_number, line, _BLANK
+                continue
+            try:
+                yield line_number, line, parse_line(line, context)
+            except RecordRejected as rejected:
+                yield line_number, line, rejected
+
+
+def _lines(stream: BinaryIO, path: Path) -> Iterator[str]:
+    try:
+        for raw_line in stream:
+            try:
+                yield raw_line.rstrip(b"\r\n").decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise FileRejected("undecodable", f"{path}: bytes that are not UTF-8 ({error.reason})") from None
+    except (EOFError, gzip.BadGzipFile, zlib.error) as error:
+        raise FileRejected("corrupt_gzip", f"{path}: truncated or corrupt gzip stream ({error})") from None
+
+
+def parse_line(line: str, context: ReadContext) -> tuple[str, str, str, str | None, str]:
+    """Validate one line; the accepted row keeps the original JSON text as its payload."""
+    try:
+        event = orjson.loads(line)
+    except orjson.JSONDecodeError as error:
+        raise RecordRejected("malformed_json", f"not valid JSON: {error}") from None
+    if not isinstance(event, dict):
+        raise RecordRejected("not_an_object", f"a JSON {type(event).__name__}, not an object")
+    if "\\u0000" in line:
+        raise RecordRejected("unsupported_character", "a \\u0000 escape, which PostgreSQL jsonb cannot store")
+    for field in REQUIRED:
+        value = event.get(field)
+        if value is None or value == "":
+            raise RecordRejected(f"missing_field:{field}", f"required field {field} is missing or empty")
+    event_id, event_name, event_time = event["event_id"], event["event_name"], event["event_time"]
+    if not isinstance(event_id, str | int) or isinstance(event_id, bool):
+        raise RecordRejected("bad_type:event_id", "event_id must be a string")
+    if not isinstance(event_name, str):
+        raise RecordRejected("bad_type:event_name", "event_name must be a string")
+    parsed = parse_timestamp(event_time, "event_time", context.source_zone)
+    if parsed > context.latest_event_time:
+        raise RecordRejected(
+            "future_event_time",
+            f"event_time {event_time} is more than 1 day after the end of delivery date {context.delivery_date}",
+        )
+    if parsed < context.earliest_event_time:
+        raise RecordRejected(
+            "before_min_date", f"event_time {event_time} is before {context.earliest_event_time.date()}"
+        )
+    user_id = event.get("user_id")
+    if user_id is not None and not isinstance(user_id, str | int):
+        raise RecordRejected("bad_type:user_id", "user_id must be a string or null")
+    return (
+        str(event_id),
+        event_name,
+        str(event_time),
+        None if user_id is None or user_id == "" else str(user_id),
+        line,
+    )

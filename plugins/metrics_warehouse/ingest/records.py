@@ -1,0 +1,61 @@
+"""What a reader yields for each record, and the COPY text encoding of accepted rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from metrics_warehouse.ingest.reasons import RecordRejected
+from metrics_warehouse.settings import Settings
+
+Row = Sequence[str | None]
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A record passed over by a stated rule (SKIP_RULES)."""
+
+    rule: str
+
+
+# (record's first line number, the record as received, its outcome)
+Outcome = tuple[int, str, Row | RecordRejected | Skipped]
+Records = Iterator[Outcome]
+
+
+@dataclass(frozen=True)
+class ReadContext:
+    """What a reader needs to judge one file's records."""
+
+    delivery_date: date
+    source_zone: ZoneInfo
+    earliest_event_time: datetime
+    latest_event_time: datetime
+
+    @classmethod
+    def for_delivery(cls, settings: Settings, delivery_date: date) -> ReadContext:
+        zone = settings.reporting_zone
+        return cls(
+            delivery_date=delivery_date,
+            source_zone=settings.source_zone,
+            earliest_event_time=datetime.combine(settings.min_event_date, time(), zone),
+            # "more than 1 day after the end of its delivery date": the end is midnight starting the next day.
+            latest_event_time=datetime.combine(delivery_date + timedelta(days=2), time(), zone),
+        )
+
+
+def copy_text(value: str | None) -> str:
+    """One field in PostgreSQL COPY text format."""
+    if value is None:
+        return "\\N"
+    if "\\" in value:
+        value = value.replace("\\", "\\\\")
+    if "\t" in value or "\n" in value or "\r" in value:
+        value = value.replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return value
+
+
+def copy_line(file_id: int, line_number: int, row: Row) -> str:
+    return f"{file_id}\t{line_number}\t" + "\t".join(map(copy_text, row)) + "\n"
