@@ -1,0 +1,21 @@
+{#-
+    The rate converting one unit of `currency` into var('reporting_currency') on `business_date`: the latest resolved
+    rate dated on or before that date (Friday's rate serves the weekend). The reporting currency converts at 1;
+    a currency without any rate gives null.
+-#}
+{% macro fx_rate(currency, business_date) -%}
+    (
+        case
+            when upper(btrim({{ currency }})) = '{{ var("reporting_currency") }}' then 1::numeric
+            else (
+                select rates.rate
+                from {{ ref('int_fx_rates_resolved') }} as rates
+                where
+                    rates.currency = upper(btrim({{ currency }}))
+                    and rates.rate_date <= {{ business_date }}
+                order by rates.rate_date desc
+                limit 1
+            )
+        end
+    )
+{%- endmacro %}

@@ -1,0 +1,73 @@
+-- one row per (currency, rate_date): the rate to var('reporting_currency'); delivered rates win over the fallback seed
+with
+
+delivered as (
+    select * from {{ ref('stg_raw__fx_rates') }}
+),
+
+fallback as (
+    select * from {{ ref('fx_fallback_rates') }}
+),
+
+latest_delivered as (
+    select distinct on (currency, rate_date)
+        currency,
+        rate_date,
+        rate,
+        delivery_date
+    from delivered
+    order by currency asc, rate_date asc, delivery_date desc, file_id desc, line_number desc
+),
+
+reporting_currency as (
+    select usd_per_unit
+    from fallback
+    where upper(btrim(currency)) = '{{ var("reporting_currency") }}'
+),
+
+fallback_to_reporting as (
+    select
+        upper(btrim(fallback.currency)) as currency,
+        fallback.date as rate_date,
+        fallback.usd_per_unit / reporting_currency.usd_per_unit as rate
+    from fallback
+    cross join reporting_currency
+),
+
+unioned as (
+    select
+        currency,
+        rate_date,
+        rate,
+        'delivered' as rate_source,
+        delivery_date
+    from latest_delivered
+    union all
+    select
+        currency,
+        rate_date,
+        rate,
+        'fallback' as rate_source,
+        null::date as delivery_date
+    from fallback_to_reporting
+    where not exists (
+        select 1
+        from latest_delivered
+        where
+            latest_delivered.currency = fallback_to_reporting.currency
+            and latest_delivered.rate_date = fallback_to_reporting.rate_date
+    )
+),
+
+final as (
+    select
+        currency,
+        rate_date,
+        rate,
+        rate_source,
+        delivery_date
+    from unioned
+    where currency <> '{{ var("reporting_currency") }}'
+)
+
+select * from final

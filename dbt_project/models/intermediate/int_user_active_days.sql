@@ -1,0 +1,24 @@
+-- one row per (user_id, activity_date) with at least one activity event
+with
+
+events as (
+    select * from {{ ref('fct_events') }}
+),
+
+final as (
+    select
+        user_id,
+        event_date as activity_date,
+        count(*) as activity_events,
+        coalesce(
+            array_agg(distinct feature order by feature) filter (
+                where event_name = 'feature_use' and feature is not null
+            ),
+            '{}'::text []
+        ) as features
+    from events
+    where is_activity and user_id is not null
+    group by user_id, event_date
+)
+
+select * from final

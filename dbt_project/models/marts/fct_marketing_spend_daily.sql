@@ -1,0 +1,38 @@
+-- one row per (spend_date, channel_alias, campaign_id): a later delivery restates (replaces) the earlier one
+with
+
+spend as (
+    select * from {{ ref('stg_raw__marketing_spend') }}
+),
+
+latest as (
+    {{ deduplicate('spend', ['spend_date', 'channel_alias', 'campaign_id'], keep='latest') }}
+),
+
+converted as (
+    select
+        *,
+        {{ fx_rate('currency', 'spend_date') }} as fx_rate
+    from latest
+),
+
+final as (
+    select
+        -- keys
+        md5(spend_date::text || '|' || channel_alias || '|' || campaign_id) as spend_key,
+        spend_date,
+        channel,
+        channel_alias,
+        campaign_id,
+        campaign_name,
+        -- measures
+        impressions,
+        clicks,
+        currency,
+        spend,
+        fx_rate,
+        spend * fx_rate as spend_reporting
+    from converted
+)
+
+select * from final

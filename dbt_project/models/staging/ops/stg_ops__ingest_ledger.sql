@@ -1,0 +1,30 @@
+-- one row per landing file seen by ingestion
+with
+
+ledger as (
+    select * from {{ source('ops', 'ingest_ledger') }}
+),
+
+final as (
+    select
+        file_id,
+        load_id,
+        source,
+        path,
+        delivery_date,
+        content_sha256,
+        size_bytes,
+        encoding,
+        status,
+        message,
+        records_read,
+        records_loaded,
+        records_quarantined,
+        records_skipped,
+        schema_drift,
+        started_at,
+        finished_at
+    from ledger
+)
+
+select * from final

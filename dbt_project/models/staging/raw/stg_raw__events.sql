@@ -1,0 +1,74 @@
+-- one row per raw event record (duplicates kept; fct_events deduplicates)
+with
+
+events as (
+    select * from {{ source('raw', 'events') }}
+),
+
+ledger as (
+    select * from {{ source('ops', 'ingest_ledger') }}
+),
+
+parsed as (
+    select
+        -- keys and lineage
+        events.file_id,
+        events.line_number,
+        ledger.delivery_date,
+        btrim(events.event_id) as event_id,
+        btrim(events.event_name) as event_name,
+        -- time
+        {{ parse_timestamp('events.event_time') }} as event_at,
+        -- who and where
+        nullif(btrim(events.user_id), '') as user_id,
+        nullif(btrim(events.payload ->> 'anonymous_id'), '') as anonymous_id,
+        {{ map_alias("events.payload ->> 'platform'", 'platform_aliases', 'platform', blank_value=none) }} as platform,
+        nullif(btrim(events.payload ->> 'app_version'), '') as app_version,
+        {{ parse_timestamp("events.payload ->> 'received_at'") }} as received_at,
+        events.payload ->> 'utm_source' as utm_source,
+        events.payload ->> 'utm_medium' as utm_medium,
+        events.payload ->> 'utm_campaign' as utm_campaign,
+        -- properties
+        nullif(btrim(events.payload -> 'properties' ->> 'feature'), '') as feature,
+        nullif(btrim(events.payload -> 'properties' ->> 'experiment_id'), '') as experiment_id,
+        nullif(btrim(events.payload -> 'properties' ->> 'variant'), '') as variant,
+        case
+            when btrim(events.event_name) in ('purchase', 'refund')
+                then nullif(btrim(events.payload -> 'properties' ->> 'order_id'), '')
+        end as order_id,
+        upper(nullif(btrim(events.payload -> 'properties' ->> 'currency'), '')) as currency,
+        {{ parse_number("events.payload -> 'properties' ->> 'amount'") }} as amount,
+        {{ parse_number("events.payload -> 'properties' ->> 'cost'") }} as cost
+    from events
+    inner join ledger on events.file_id = ledger.file_id
+),
+
+final as (
+    select
+        file_id,
+        line_number,
+        delivery_date,
+        event_id,
+        event_name,
+        event_at,
+        {{ business_date('event_at') }} as event_date,
+        event_name in ({{ "'" ~ var('activity_events') | join("', '") ~ "'" }}) as is_activity,
+        user_id,
+        anonymous_id,
+        platform,
+        app_version,
+        received_at,
+        utm_source,
+        utm_medium,
+        utm_campaign,
+        feature,
+        experiment_id,
+        variant,
+        order_id,
+        currency,
+        amount,
+        cost
+    from parsed
+)
+
+select * from final

@@ -1,0 +1,33 @@
+-- one row per raw spend record (restatements kept; fct_marketing_spend_daily keeps the latest delivery)
+with
+
+spend as (
+    select * from {{ source('raw', 'marketing_spend') }}
+),
+
+ledger as (
+    select * from {{ source('ops', 'ingest_ledger') }}
+),
+
+final as (
+    select
+        -- keys and lineage
+        spend.file_id,
+        spend.line_number,
+        ledger.delivery_date,
+        btrim(spend.date)::date as spend_date,
+        btrim(spend.channel) as channel_alias,
+        btrim(spend.campaign_id) as campaign_id,
+        -- dimensions
+        {{ map_alias('spend.channel', 'channel_aliases', 'channel') }} as channel,
+        nullif(btrim(spend.campaign_name), '') as campaign_name,
+        coalesce(upper(nullif(btrim(spend.currency), '')), '{{ var("reporting_currency") }}') as currency,
+        -- measures
+        {{ parse_integer('spend.impressions', 'bigint') }} as impressions,
+        {{ parse_integer('spend.clicks', 'bigint') }} as clicks,
+        {{ parse_number('spend.spend') }} as spend
+    from spend
+    inner join ledger on spend.file_id = ledger.file_id
+)
+
+select * from final
