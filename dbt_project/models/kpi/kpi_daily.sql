@@ -1,0 +1,200 @@
+-- one row per date, from the first date with activity or signups to as_of_date
+
+with as_of as (
+    select * from {{ ref('kpi_as_of_date') }}
+),
+
+active_days as (
+    select * from {{ ref('int_user_active_days') }}
+),
+
+users as (
+    select * from {{ ref('dim_users') }}
+),
+
+orders as (
+    select * from {{ ref('fct_orders') }}
+),
+
+refunds as (
+    select * from {{ ref('fct_refunds') }}
+),
+
+spend as (
+    select * from {{ ref('fct_marketing_spend_daily') }}
+),
+
+spine as (
+    select day::date as date
+    from as_of
+    cross join generate_series(as_of.first_date, as_of.as_of_date, interval '1 day') as day
+),
+
+-- Distinct users over a trailing window of N days without re-scanning history per day: each user-day adds the user to
+-- the days [activity_date, activity_date + N) not already covered by the user's previous active day, so a running sum
+-- of +1 / -1 deltas over the spine counts each user once per window. Linear in user-days.
+windows as (
+    select window_days
+    from (values (1), (7), (30)) as w (window_days)
+),
+
+user_day_gaps as (
+    select
+        user_id,
+        activity_date,
+        lag(activity_date) over (partition by user_id order by activity_date) as previous_activity_date
+    from active_days
+),
+
+coverage as (
+    select
+        windows.window_days,
+        greatest(gaps.activity_date, gaps.previous_activity_date + windows.window_days) as covered_from,
+        gaps.activity_date + windows.window_days as covered_until
+    from user_day_gaps as gaps
+    cross join windows
+),
+
+window_deltas as (
+    select
+        window_days,
+        date,
+        sum(delta) as delta
+    from (
+        select window_days, covered_from as date, 1 as delta from coverage
+        union all
+        select window_days, covered_until as date, -1 as delta from coverage
+    ) as deltas
+    group by window_days, date
+),
+
+rolling_active as (
+    select
+        spine.date,
+        windows.window_days,
+        sum(coalesce(window_deltas.delta, 0)) over (
+            partition by windows.window_days order by spine.date
+        ) as active_users
+    from spine
+    cross join windows
+    left join window_deltas
+        on spine.date = window_deltas.date and windows.window_days = window_deltas.window_days
+),
+
+active_pivot as (
+    select
+        date,
+        max(case when window_days = 1 then active_users end)::bigint as dau,
+        max(case when window_days = 7 then active_users end)::bigint as wau,
+        max(case when window_days = 30 then active_users end)::bigint as mau
+    from rolling_active
+    group by date
+),
+
+signups as (
+    select
+        signup_date as date,
+        count(*) as new_users,
+        count(*) filter (where channel = 'organic') as organic_new_users,
+        count(*) filter (where {{ is_paid_channel('channel') }}) as paid_new_users
+    from users
+    where is_registered
+    group by signup_date
+),
+
+daily_orders as (
+    select
+        order_date as date,
+        count(*) as orders,
+        count(distinct user_id) as buyers,
+        sum(amount_reporting) as gross_revenue,
+        coalesce(sum(cost_reporting), 0) as cogs
+    from orders
+    group by order_date
+),
+
+daily_refunds as (
+    select
+        refund_date as date,
+        sum(amount_reporting) as refunds
+    from refunds
+    group by refund_date
+),
+
+daily_spend as (
+    select
+        spend_date as date,
+        sum(spend_reporting) as marketing_spend
+    from spend
+    group by spend_date
+),
+
+joined as (
+    select
+        spine.date,
+        active_pivot.dau,
+        active_pivot.wau,
+        active_pivot.mau,
+        coalesce(signups.new_users, 0)::bigint as new_users,
+        -- first_date is on or before the earliest signup, so the running sum over the spine is complete
+        sum(coalesce(signups.new_users, 0)) over (order by spine.date)::bigint as cumulative_users,
+        coalesce(signups.organic_new_users, 0)::bigint as organic_new_users,
+        coalesce(signups.paid_new_users, 0)::bigint as paid_new_users,
+        coalesce(daily_orders.orders, 0)::bigint as orders,
+        coalesce(daily_orders.buyers, 0)::bigint as buyers,
+        coalesce(daily_orders.gross_revenue, 0) as gross_revenue,
+        coalesce(daily_refunds.refunds, 0) as refunds,
+        coalesce(daily_orders.cogs, 0) as cogs,
+        coalesce(daily_spend.marketing_spend, 0) as marketing_spend
+    from spine
+    left join active_pivot on spine.date = active_pivot.date
+    left join signups on spine.date = signups.date
+    left join daily_orders on spine.date = daily_orders.date
+    left join daily_refunds on spine.date = daily_refunds.date
+    left join daily_spend on spine.date = daily_spend.date
+),
+
+final as (
+    select
+        -- keys
+        date,
+
+        -- activity
+        dau,
+        wau,
+        mau,
+        {{ safe_divide('dau', 'mau') }} as stickiness,
+
+        -- growth
+        new_users,
+        cumulative_users,
+        {{ safe_divide(
+            'cumulative_users - lag(cumulative_users) over (order by date)',
+            'lag(cumulative_users) over (order by date)',
+        ) }} as user_growth_rate,
+        organic_new_users,
+        {{ safe_divide('organic_new_users', 'new_users') }} as organic_share,
+
+        -- revenue
+        orders,
+        buyers,
+        gross_revenue,
+        refunds,
+        gross_revenue - refunds as net_revenue,
+        cogs,
+        case
+            when gross_revenue - refunds > 0 then (gross_revenue - refunds - cogs) / (gross_revenue - refunds)
+        end as gross_margin,
+        {{ safe_divide('gross_revenue', 'orders') }} as aov,
+        {{ safe_divide('gross_revenue - refunds', 'dau') }} as arpu,
+        {{ safe_divide('gross_revenue - refunds', 'buyers') }} as arppu,
+        {{ safe_divide('buyers', 'dau') }} as paying_rate,
+
+        -- acquisition
+        marketing_spend,
+        paid_new_users,
+        {{ safe_divide('marketing_spend', 'paid_new_users') }} as cac
+    from joined
+)
+
+select * from final

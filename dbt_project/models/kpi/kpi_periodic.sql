@@ -1,0 +1,244 @@
+-- one row per (period_type, period_start): ISO weeks (Monday) and calendar months intersecting first_date .. as_of_date
+
+with as_of as (
+    select * from {{ ref('kpi_as_of_date') }}
+),
+
+active_days as (
+    select * from {{ ref('int_user_active_days') }}
+),
+
+users as (
+    select * from {{ ref('dim_users') }}
+),
+
+orders as (
+    select * from {{ ref('fct_orders') }}
+),
+
+refunds as (
+    select * from {{ ref('fct_refunds') }}
+),
+
+spend as (
+    select * from {{ ref('fct_marketing_spend_daily') }}
+),
+
+period_types as (
+    select
+        period_type,
+        period_length
+    from (values ('week', interval '1 week'), ('month', interval '1 month')) as p (period_type, period_length)
+),
+
+periods as (
+    select
+        period_types.period_type,
+        period_start::date as period_start,
+        (period_start + period_types.period_length - interval '1 day')::date as period_end,
+        (period_start - period_types.period_length)::date as previous_period_start
+    from as_of
+    cross join period_types
+    cross join generate_series(
+        date_trunc(period_types.period_type, as_of.first_date::timestamp),
+        as_of.as_of_date::timestamp,
+        period_types.period_length
+    ) as period_start
+),
+
+-- one row per (period, user active in it)
+user_periods as (
+    select distinct
+        period_types.period_type,
+        date_trunc(period_types.period_type, active_days.activity_date::timestamp)::date as period_start,
+        active_days.user_id
+    from active_days
+    cross join period_types
+),
+
+-- churned in period p = active in the previous period and not in p: found from each user's next active period
+user_next_periods as (
+    select
+        user_periods.period_type,
+        (user_periods.period_start + period_types.period_length)::date as following_period_start,
+        lead(user_periods.period_start) over (
+            partition by user_periods.period_type, user_periods.user_id order by user_periods.period_start
+        ) as next_active_period_start
+    from user_periods
+    inner join period_types on user_periods.period_type = period_types.period_type
+),
+
+period_activity as (
+    select
+        period_type,
+        period_start,
+        count(*) as active_users
+    from user_periods
+    group by period_type, period_start
+),
+
+period_churn as (
+    select
+        period_type,
+        following_period_start as period_start,
+        count(*) filter (
+            where next_active_period_start is distinct from following_period_start
+        ) as churned_users
+    from user_next_periods
+    group by period_type, following_period_start
+),
+
+-- every fact is bucketed with date_trunc (linear in its rows), never range-joined to the periods
+user_signup_periods as (
+    select
+        period_types.period_type,
+        date_trunc(period_types.period_type, users.signup_date::timestamp)::date as period_start,
+        users.channel
+    from users
+    cross join period_types
+    where users.is_registered
+),
+
+period_signups as (
+    select
+        period_type,
+        period_start,
+        count(*) as new_users,
+        count(*) filter (where {{ is_paid_channel('channel') }}) as paid_new_users
+    from user_signup_periods
+    group by period_type, period_start
+),
+
+user_period_orders as (
+    select
+        period_types.period_type,
+        date_trunc(period_types.period_type, orders.order_date::timestamp)::date as period_start,
+        orders.user_id,
+        count(*) as orders,
+        sum(orders.amount_reporting) as gross_revenue
+    from orders
+    cross join period_types
+    group by 1, 2, 3
+),
+
+period_orders as (
+    select
+        period_type,
+        period_start,
+        sum(orders) as orders,
+        count(user_id) as buyers,
+        count(user_id) filter (where orders >= 2) as repeat_buyers,
+        sum(gross_revenue) as gross_revenue
+    from user_period_orders
+    group by period_type, period_start
+),
+
+period_refunds as (
+    select
+        period_types.period_type,
+        date_trunc(period_types.period_type, refunds.refund_date::timestamp)::date as period_start,
+        sum(refunds.amount_reporting) as refunds
+    from refunds
+    cross join period_types
+    group by 1, 2
+),
+
+period_spend as (
+    select
+        period_types.period_type,
+        date_trunc(period_types.period_type, spend.spend_date::timestamp)::date as period_start,
+        sum(spend.spend_reporting) as marketing_spend
+    from spend
+    cross join period_types
+    group by 1, 2
+),
+
+joined as (
+    select
+        periods.period_type,
+        periods.period_start,
+        periods.period_end,
+        periods.period_end <= as_of.as_of_date as complete,
+        coalesce(period_activity.active_users, 0) as active_users,
+        coalesce(previous_activity.active_users, 0) as previous_active_users,
+        coalesce(period_churn.churned_users, 0) as churned_users,
+        coalesce(period_signups.new_users, 0) as new_users,
+        coalesce(period_signups.paid_new_users, 0) as paid_new_users,
+        -- first_date is on or before the earliest signup, so the running sum over the listed periods is complete
+        sum(coalesce(period_signups.new_users, 0)) over (
+            partition by periods.period_type order by periods.period_start
+        ) as cumulative_users,
+        coalesce(period_orders.orders, 0) as orders,
+        coalesce(period_orders.buyers, 0) as buyers,
+        coalesce(period_orders.repeat_buyers, 0) as repeat_buyers,
+        coalesce(period_orders.gross_revenue, 0) as gross_revenue,
+        coalesce(period_refunds.refunds, 0) as refunds,
+        coalesce(period_spend.marketing_spend, 0) as marketing_spend
+    from periods
+    cross join as_of
+    left join period_activity
+        on periods.period_type = period_activity.period_type and periods.period_start = period_activity.period_start
+    left join period_activity as previous_activity
+        on
+            periods.period_type = previous_activity.period_type
+            and periods.previous_period_start = previous_activity.period_start
+    left join period_churn
+        on periods.period_type = period_churn.period_type and periods.period_start = period_churn.period_start
+    left join period_signups
+        on periods.period_type = period_signups.period_type and periods.period_start = period_signups.period_start
+    left join period_orders
+        on periods.period_type = period_orders.period_type and periods.period_start = period_orders.period_start
+    left join period_refunds
+        on periods.period_type = period_refunds.period_type and periods.period_start = period_refunds.period_start
+    left join period_spend
+        on periods.period_type = period_spend.period_type and periods.period_start = period_spend.period_start
+),
+
+measured as (
+    select
+        period_type,
+        period_start,
+        period_end,
+        complete,
+        active_users::bigint as active_users,
+        new_users::bigint as new_users,
+        cumulative_users::bigint as cumulative_users,
+        {{ safe_divide('new_users', 'cumulative_users - new_users') }}
+            as user_growth_rate,
+        churned_users::bigint as churned_users,
+        {{ safe_divide('churned_users', 'previous_active_users') }} as churn_rate,
+        orders::bigint as orders,
+        buyers::bigint as buyers,
+        repeat_buyers::bigint as repeat_buyers,
+        {{ safe_divide('repeat_buyers', 'buyers') }} as repurchase_rate,
+        gross_revenue,
+        refunds,
+        gross_revenue - refunds as net_revenue,
+        {{ safe_divide('gross_revenue - refunds', 'active_users') }} as arpu,
+        {{ safe_divide('gross_revenue', 'orders') }} as aov,
+        marketing_spend,
+        paid_new_users::bigint as paid_new_users,
+        {{ safe_divide('marketing_spend', 'paid_new_users') }} as cac
+    from joined
+),
+
+final as (
+    select
+        -- keys
+        period_type,
+        period_start,
+        period_end,
+        complete,
+
+        -- measures: NULL while the period has not ended by as_of_date
+        {%- for measure in [
+            'active_users', 'new_users', 'cumulative_users', 'user_growth_rate', 'churned_users', 'churn_rate',
+            'orders', 'buyers', 'repeat_buyers', 'repurchase_rate', 'gross_revenue', 'refunds', 'net_revenue',
+            'arpu', 'aov', 'marketing_spend', 'paid_new_users', 'cac',
+        ] %}
+        case when complete then {{ measure }} end as {{ measure }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from measured
+)
+
+select * from final

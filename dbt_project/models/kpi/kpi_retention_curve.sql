@@ -1,0 +1,70 @@
+-- one row per (signup_date, day_number) for day_number 0..30 with signup_date + day_number <= as_of_date
+
+with as_of as (
+    select * from {{ ref('kpi_as_of_date') }}
+),
+
+users as (
+    select * from {{ ref('dim_users') }}
+),
+
+active_days as (
+    select * from {{ ref('int_user_active_days') }}
+),
+
+cohort_users as (
+    select
+        user_id,
+        signup_date
+    from users
+    where is_registered
+),
+
+cohort_sizes as (
+    select
+        signup_date,
+        count(*) as cohort_size
+    from cohort_users
+    group by signup_date
+),
+
+cohort_activity as (
+    select
+        cohort_users.signup_date,
+        active_days.activity_date - cohort_users.signup_date as day_number,
+        count(*) as active_users
+    from cohort_users
+    inner join active_days
+        on
+            cohort_users.user_id = active_days.user_id
+            and active_days.activity_date between cohort_users.signup_date and cohort_users.signup_date + 30
+    group by cohort_users.signup_date, active_days.activity_date - cohort_users.signup_date
+),
+
+curve as (
+    select
+        cohort_sizes.signup_date,
+        day_number,
+        cohort_sizes.cohort_size
+    from cohort_sizes
+    cross join as_of
+    cross join generate_series(0, 30) as day_number
+    where cohort_sizes.signup_date + day_number <= as_of.as_of_date
+),
+
+final as (
+    select
+        -- keys
+        curve.signup_date,
+        curve.day_number::integer as day_number,
+
+        -- measures
+        curve.cohort_size::bigint as cohort_size,
+        coalesce(cohort_activity.active_users, 0)::bigint as active_users,
+        {{ safe_divide('coalesce(cohort_activity.active_users, 0)', 'curve.cohort_size') }} as retention_rate
+    from curve
+    left join cohort_activity
+        on curve.signup_date = cohort_activity.signup_date and curve.day_number = cohort_activity.day_number
+)
+
+select * from final

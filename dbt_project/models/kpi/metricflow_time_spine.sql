@@ -1,0 +1,17 @@
+-- one row per day: the MetricFlow time spine, from min_event_date to a year after as_of_date
+
+with as_of as (
+    select * from {{ ref('kpi_as_of_date') }}
+),
+
+final as (
+    select day::date as date_day
+    from as_of
+    cross join generate_series(
+        '{{ var("min_event_date") }}'::date,
+        coalesce(as_of.as_of_date, '{{ var("min_event_date") }}'::date) + 365,
+        interval '1 day'
+    ) as day
+)
+
+select * from final
