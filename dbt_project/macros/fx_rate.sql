@@ -2,6 +2,8 @@
     The rate converting one unit of `currency` into var('reporting_currency') on `business_date`: the latest resolved
     rate dated on or before that date (Friday's rate serves the weekend). The reporting currency converts at 1;
     a currency without any rate gives null.
+    Pass qualified column references (`orders.currency`): the lookup is a correlated subquery over a relation that
+    has its own `currency` column.
 -#}
 {% macro fx_rate(currency, business_date) -%}
     (

@@ -6,6 +6,7 @@
 {#-
     The canonical value of an alias through a seed users edit (columns `alias` and `target_column`).
     A null or blank value becomes `blank_value`; a value not in the seed becomes 'unmapped'.
+    Pass a qualified expression (`spend.channel`): the lookup is a correlated subquery over the seed's columns.
 -#}
 {% macro map_alias(expression, seed_name, target_column, blank_value='unmapped') -%}
     (

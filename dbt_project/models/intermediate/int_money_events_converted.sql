@@ -33,7 +33,7 @@ money_events as (
 converted as (
     select
         *,
-        {{ fx_rate('currency', 'event_date') }} as fx_rate
+        {{ fx_rate('money_events.currency', 'money_events.event_date') }} as fx_rate
     from money_events
 ),
 

@@ -12,7 +12,7 @@ latest as (
 converted as (
     select
         *,
-        {{ fx_rate('currency', 'spend_date') }} as fx_rate
+        {{ fx_rate('latest.currency', 'latest.spend_date') }} as fx_rate
     from latest
 ),
 
