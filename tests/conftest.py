@@ -6,8 +6,17 @@ project's embedded server. Every test module gets a database of its own, dropped
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 import uuid
+from collections.abc import Iterator
+
+# Airflow reads its configuration at import: tests parse DAGs without a metadata database of their own.
+os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="mw-airflow-"))
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__COSMOS__ENABLE_CACHE_DBT_LS"] = "False"
+os.environ["AIRFLOW__COSMOS__ENABLE_TELEMETRY"] = "False"
 
 import psycopg
 import pytest
@@ -28,22 +37,38 @@ def _system_server_answers() -> bool:
 
 
 @pytest.fixture(scope="session")
-def pg_server() -> str:
+def pg_server() -> Iterator[str]:
     """URL of a running PostgreSQL server (maintenance database)."""
     if _system_server_answers():
-        return SYSTEM_SERVER
+        yield SYSTEM_SERVER
+        return
     url, started_here = embedded.start()
     yield make_conninfo(url, dbname="postgres")
     if started_here:
         embedded.stop()
 
 
-@pytest.fixture(scope="module")
-def pg_url(pg_server: str) -> str:
-    """A fresh, empty database for one test module, with the warehouse DDL applied."""
+@contextlib.contextmanager
+def _fresh_database(server: str) -> Iterator[str]:
     name = f"mw_test_{uuid.uuid4().hex[:10]}"
-    url = make_conninfo(pg_server, dbname=name)
+    url = make_conninfo(server, dbname=name)
     connection.prepare(url)
-    yield url
-    with psycopg.connect(pg_server, autocommit=True) as conn:
-        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+    try:
+        yield url
+    finally:
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="module")
+def pg_url(pg_server: str) -> Iterator[str]:
+    """A fresh database for one test module, with the warehouse DDL applied."""
+    with _fresh_database(pg_server) as url:
+        yield url
+
+
+@pytest.fixture()
+def fresh_url(pg_server: str) -> Iterator[str]:
+    """A fresh database for one test."""
+    with _fresh_database(pg_server) as url:
+        yield url

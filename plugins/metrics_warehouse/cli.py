@@ -29,6 +29,25 @@ def _warehouse(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run(args: argparse.Namespace) -> int:
+    from metrics_warehouse import airflow_runner
+
+    settings = load_settings()
+    with warehouse(settings) as url:
+        connection.prepare(url)
+        code = airflow_runner.test_dag(url)
+        print(f"metrics_pipeline finished with exit code {code}")
+        return code
+
+
+def _airflow(args: argparse.Namespace) -> int:
+    from metrics_warehouse import airflow_runner
+
+    with warehouse(load_settings()) as url:
+        connection.prepare(url)
+        return airflow_runner.standalone(url)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="metrics_warehouse")
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -38,5 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("warehouse", help="start or stop the embedded PostgreSQL")
     p.add_argument("action", choices=["start", "stop"])
     p.set_defaults(func=_warehouse)
+    sub.add_parser("run", help="process what is new in the landing zone through the DAGs").set_defaults(func=_run)
+    sub.add_parser("airflow", help="the Airflow UI with the project's DAGs").set_defaults(func=_airflow)
     args = parser.parse_args(argv)
     return args.func(args)

@@ -1,0 +1,86 @@
+"""
+### metrics_pipeline — landing zone → raw → dbt (staging, marts, KPIs) → quality gates → report and alerts
+
+1. `prepare_warehouse` creates the database objects ingestion owns (idempotent).
+2. `ingest_<source>` loads every new landing file of that source into `raw.<source>`: one transaction per file with its
+   ledger row (`ops.ingest_ledger`) and quarantined records (`ops.quarantine`). Each updates the Asset of its raw table.
+3. `check_raw_<source>` runs the Great Expectations suite on the batch just loaded; a critical failure stops the dbt build.
+4. `dbt` builds every model as its own task (Cosmos, `dbt build` per node: the model and its tests).
+5. `check_kpi_marts` validates the KPI marts; `publish` writes the HTML report and evaluates the alert rules.
+
+Configuration comes from the environment (README: Configuration), above all `METRICS_WAREHOUSE_URL` and `METRICS_LANDING_DIR`.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from airflow.sdk import Asset, dag, get_current_context, task
+from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+from cosmos.constants import LoadMode, TestBehavior
+
+from metrics_warehouse import orchestration
+from metrics_warehouse.ingest.landing import SOURCES
+from metrics_warehouse.settings import DBT_PROJECT_DIR
+
+RAW_ASSETS = {
+    source: Asset(name=f"raw.{source}", uri=f"postgres://warehouse/metrics/raw/{source}", group="raw")
+    for source in SOURCES
+}
+
+
+@dag(
+    schedule="@hourly",
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    default_args={"owner": "data_platform", "retries": 2, "retry_delay": timedelta(seconds=30)},
+    tags=["metrics", "ingest", "dbt", "quality"],
+    doc_md=__doc__,
+)
+def metrics_pipeline():
+    @task
+    def prepare_warehouse() -> None:
+        orchestration.prepare_warehouse()
+
+    @task
+    def ingest(source: str) -> dict:
+        return orchestration.ingest(source, load_id=get_current_context()["run_id"])
+
+    @task
+    def check_raw(source: str) -> None:
+        orchestration.check_raw(source, load_id=get_current_context()["run_id"])
+
+    dbt = DbtTaskGroup(
+        group_id="dbt",
+        project_config=ProjectConfig(DBT_PROJECT_DIR),
+        profile_config=ProfileConfig(
+            profile_name="metrics_warehouse",
+            target_name="warehouse",
+            profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml",
+        ),
+        execution_config=ExecutionConfig(dbt_executable_path=str(Path(sys.executable).parent / "dbt")),
+        render_config=RenderConfig(load_method=LoadMode.DBT_LS, test_behavior=TestBehavior.BUILD),
+        operator_args={"install_deps": False},
+        default_args={"owner": "analytics_engineering", "retries": 1},
+    )
+
+    @task
+    def check_kpi_marts() -> None:
+        orchestration.check_kpi_marts(run_id=get_current_context()["run_id"])
+
+    @task
+    def publish() -> None:
+        orchestration.publish(run_id=get_current_context()["run_id"])
+
+    ready = prepare_warehouse()
+    for source in SOURCES:
+        loaded = ingest.override(task_id=f"ingest_{source}", outlets=[RAW_ASSETS[source]])(source)
+        checked = check_raw.override(task_id=f"check_raw_{source}")(source)
+        ready >> loaded >> checked >> dbt
+    dbt >> check_kpi_marts() >> publish()
+
+
+metrics_pipeline()

@@ -1,0 +1,44 @@
+"""Every DAG file imports cleanly, and every DAG has tags, an owner and retries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from airflow.dag_processing.dagbag import DagBag
+
+DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
+
+
+@pytest.fixture(scope="module")
+def dagbag() -> DagBag:
+    return DagBag(dag_folder=str(DAGS_DIR))
+
+
+def test_every_dag_file_imports(dagbag: DagBag) -> None:
+    assert dagbag.import_errors == {}
+    assert {"metrics_pipeline", "metrics_checks"} <= set(dagbag.dag_ids)
+
+
+def test_every_dag_has_tags_owner_and_retries(dagbag: DagBag) -> None:
+    for dag_id, dag in dagbag.dags.items():
+        assert dag.tags, f"{dag_id} has no tags"
+        assert dag.doc_md, f"{dag_id} has no documentation"
+        for task in dag.tasks:
+            assert task.retries >= 1, f"{dag_id}.{task.task_id} has no retries"
+            assert task.owner and task.owner != "airflow", f"{dag_id}.{task.task_id} has no owner"
+
+
+def test_main_dag_renders_every_dbt_model_as_a_task(dagbag: DagBag) -> None:
+    dag = dagbag.dags["metrics_pipeline"]
+    # Cosmos with TestBehavior.BUILD names a model's task dbt.<model>_model_build (dbt build: model + its tests).
+    rendered = {
+        t.task_id.removeprefix("dbt.").removesuffix("_model_build")
+        for t in dag.tasks
+        if t.task_id.startswith("dbt.") and t.task_id.endswith("_model_build")
+    }
+    models = {p.stem for p in (DAGS_DIR.parent / "dbt_project" / "models").rglob("*.sql")}
+    assert models <= rendered, f"models without a task: {sorted(models - rendered)}"
+    for source in ("events", "feedback", "surveys", "marketing_spend", "fx_rates"):
+        ingest = dag.get_task(f"ingest_{source}")
+        assert [a.name for a in ingest.outlets] == [f"raw.{source}"]
