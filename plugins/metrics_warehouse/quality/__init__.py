@@ -1,0 +1,1 @@
+"""Data-quality gates: Great Expectations suites run on each raw batch and on the KPI marts."""

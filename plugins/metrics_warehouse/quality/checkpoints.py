@@ -1,0 +1,138 @@
+"""Run a `Suite` as a Great Expectations checkpoint and turn its results into `CheckResult`s.
+
+GX objects live in an ephemeral context (gates run in parallel tasks, so nothing is written to a shared
+great_expectations.yml); the validation results are rendered into the Data Docs site under var/gx/data_docs.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from metrics_warehouse.quality.results import CheckResult
+from metrics_warehouse.quality.suites import Suite
+from metrics_warehouse.settings import VAR_DIR
+from metrics_warehouse.warehouse.connection import sqlalchemy_url
+
+log = logging.getLogger(__name__)
+
+GX_DIR = VAR_DIR / "gx"
+DATA_DOCS_DIR = GX_DIR / "data_docs"
+DATA_DOCS_SITE = "metrics_warehouse"
+
+
+def run_suite(url: str, suite: Suite, run_id: str) -> tuple[list[CheckResult], str | None]:
+    """Validate every asset of the suite; returns the results and the Data Docs index path (None if not built)."""
+    import warnings
+
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    with warnings.catch_warnings():  # add_postgres would reject unix-socket URLs; the generic SQL source is intended
+        warnings.simplefilter("ignore")
+        datasource = context.data_sources.add_sql(name="warehouse", connection_string=sqlalchemy_url(url))
+    validations = []
+    for asset in suite.assets:
+        name = f"{suite.name}.{asset.name}"
+        # GX wants a plain SELECT: wrapping lets assets use CTEs.
+        query = f"select * from ({asset.query.strip()}) as asset"
+        batch_definition = datasource.add_query_asset(name=name, query=query).add_batch_definition_whole_table("batch")
+        gx_suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=asset.expectations))
+        validations.append(
+            context.validation_definitions.add(
+                gx.ValidationDefinition(name=name, data=batch_definition, suite=gx_suite)
+            )
+        )
+    # One checkpoint per asset: each needs its own unexpected_index_column_names.
+    results: list[CheckResult] = []
+    for asset, validation in zip(suite.assets, validations, strict=True):
+        result_format: dict[str, Any] = {"result_format": "COMPLETE", "partial_unexpected_count": 20}
+        if asset.index_columns:
+            result_format["unexpected_index_column_names"] = list(asset.index_columns)
+        checkpoint = context.checkpoints.add(
+            gx.Checkpoint(name=validation.name, validation_definitions=[validation], result_format=result_format)
+        )
+        run = checkpoint.run(run_id=gx.RunIdentifier(run_name=run_id))
+        for validation_result in run.run_results.values():
+            for expectation_result in validation_result.results:
+                results.extend(_check_results(suite, asset.target, expectation_result))
+    return results, _build_data_docs(context)
+
+
+def _check_results(suite: Suite, target: str, expectation_result) -> list[CheckResult]:
+    config = expectation_result.expectation_config
+    result = expectation_result.result or {}
+    exception = expectation_result.exception_info or {}
+    severity = getattr(config.severity, "value", config.severity)
+    details = {
+        "expectation_type": config.type,
+        "kwargs": _jsonable({k: v for k, v in config.kwargs.items() if k != "batch_id"}),
+        "description": config.description,
+    }
+    if exception.get("raised_exception"):
+        details["exception"] = exception.get("exception_message")
+    common = dict(
+        suite=suite.name, target=target, expectation=config.meta["check"], severity=severity, source=suite.source
+    )
+
+    index_rows = result.get("unexpected_index_list")
+    dates = suite.delivery_dates or [None]
+    if index_rows is not None and dates != [None]:
+        # Row-level expectation: a delivery date fails only if one of its rows is unexpected.
+        unexpected_by_date = Counter(row.get("delivery_date") for row in index_rows)
+        return [
+            CheckResult(
+                **common,
+                delivery_date=day,
+                success=expectation_result.success or unexpected_by_date[day] == 0,
+                observed_value=f"{unexpected_by_date[day]} unexpected",
+                details={
+                    **details,
+                    "examples": _jsonable([r for r in index_rows if r.get("delivery_date") == day][:5]),
+                },
+            )
+            for day in dates
+        ]
+    if index_rows is not None:
+        observed = f"{result.get('unexpected_count', 0)} unexpected of {result.get('element_count')}"
+        details["examples"] = _jsonable(index_rows[:5])
+    else:
+        observed = None if "observed_value" not in result else json.dumps(_jsonable(result["observed_value"]))
+        details["examples"] = _jsonable(result.get("partial_unexpected_list", [])[:5])
+    return [
+        CheckResult(
+            **common, delivery_date=day, success=expectation_result.success, observed_value=observed, details=details
+        )
+        for day in dates
+    ]
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
+
+
+def _build_data_docs(context) -> str | None:
+    """Render the results into var/gx/data_docs; pages of earlier runs stay, the index lists this run."""
+    try:
+        DATA_DOCS_DIR.mkdir(parents=True, exist_ok=True)
+        context.add_data_docs_site(
+            site_name=DATA_DOCS_SITE,
+            site_config={
+                "class_name": "SiteBuilder",
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(DATA_DOCS_DIR)},
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
+        )
+        with open(GX_DIR / "data_docs.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            context.build_data_docs(site_names=[DATA_DOCS_SITE])
+        return str(Path(DATA_DOCS_DIR) / "index.html")
+    except Exception:  # noqa: BLE001 - the docs are a convenience; the results are already in the warehouse
+        log.exception("building GX Data Docs failed")
+        return None

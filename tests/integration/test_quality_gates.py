@@ -1,0 +1,241 @@
+"""The GX gates on a real database: planted bad rows fail the right expectation on the right delivery date."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from metrics_warehouse.quality import checkpoints
+from metrics_warehouse.quality.gates import QualityGateFailed, check_kpi_marts, check_raw_batch
+
+DAY1, DAY2 = date(2026, 3, 1), date(2026, 3, 2)
+
+
+@pytest.fixture(scope="module")
+def pg_server() -> str:
+    # tests/conftest.py's pg_server returns (instead of yielding) the system server's URL; until it is fixed.
+    yield os.environ.get("METRICS_TEST_SERVER_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def add_file(
+    conn, load_id: str, source: str, delivery_date: date, rows: list[tuple], *, loaded: int | None = None
+) -> int:
+    """A ledger row and its raw rows (columns after file_id, line_number), as ingestion would write them."""
+    count = len(rows) if loaded is None else loaded
+    file_id = conn.execute(
+        """
+        insert into ops.ingest_ledger (load_id, source, path, delivery_date, content_sha256, size_bytes, status,
+            records_read, records_loaded, started_at, finished_at)
+        values (%s, %s, %s, %s, md5(random()::text), 1, 'loaded', %s, %s, now(), now())
+        returning file_id
+        """,
+        (load_id, source, f"{source}/{delivery_date}/{load_id}.csv", delivery_date, count, count),
+    ).fetchone()[0]
+    columns = {
+        "surveys": "response_id, survey_id, user_id, submitted_at, nps_score, csat_score, comment",
+        "marketing_spend": "date, channel, campaign_id, campaign_name, impressions, clicks, spend, currency",
+        "events": "event_id, event_name, event_time, user_id, payload",
+    }[source]
+    placeholders = ", ".join(["%s"] * (len(columns.split(",")) + 2))
+    with conn.cursor() as cur:
+        cur.executemany(
+            f"insert into raw.{source} (file_id, line_number, {columns}) values ({placeholders})",
+            [(file_id, line, *row) for line, row in enumerate(rows, start=2)],
+        )
+    return file_id
+
+
+def survey(n: int, nps: str = "9", csat: str = "5") -> tuple:
+    return (f"r{n}", "s1", f"u{n}", "2026-03-01T10:00:00+08:00", nps, csat, "好")
+
+
+def results(url: str, run_id: str) -> list[tuple]:
+    with psycopg.connect(url) as conn:
+        return conn.execute(
+            """
+            select suite, target, source, delivery_date, expectation, severity, success, observed_value
+            from ops.quality_results where run_id = %s order by expectation, delivery_date
+            """,
+            (run_id,),
+        ).fetchall()
+
+
+def test_clean_survey_batch_passes_and_stores_one_row_per_expectation_and_date(pg_url):
+    with psycopg.connect(pg_url) as conn:
+        add_file(conn, "clean", "surveys", DAY1, [survey(1), survey(2, "N/A", ""), survey(3, " 0 ", "1")])
+        add_file(conn, "clean", "surveys", DAY2, [survey(4, "10", "n/a")])
+
+    gate = check_raw_batch(pg_url, "surveys", "clean", "run-clean")
+
+    assert gate.success and not gate.failures
+    stored = results(pg_url, "run-clean")
+    checks = {row[4] for row in stored}
+    assert {"nps_score_0_to_10", "csat_score_1_to_5", "ledger_raw_rows_minus_loaded_zero"} <= checks
+    assert len(stored) == 2 * len(checks)  # one row per expectation per delivery date
+    assert {row[3] for row in stored} == {DAY1, DAY2}
+    assert all(row[0] == "raw_surveys" and row[2] == "surveys" and row[6] for row in stored)
+    assert Path(gate.data_docs).is_file() and gate.data_docs.startswith(str(checkpoints.DATA_DOCS_DIR))
+
+
+def test_planted_bad_score_fails_critically_on_its_delivery_date_only(pg_url):
+    with psycopg.connect(pg_url) as conn:
+        add_file(conn, "bad", "surveys", DAY1, [survey(11), survey(12)])
+        add_file(conn, "bad", "surveys", DAY2, [survey(13), survey(14, nps="11")])
+
+    with pytest.raises(QualityGateFailed) as failed:
+        check_raw_batch(pg_url, "surveys", "bad", "run-bad")
+
+    assert [(r.expectation, r.delivery_date) for r in failed.value.gate.critical_failures] == [
+        ("nps_score_0_to_10", DAY2)
+    ]
+    stored = {(row[4], row[3]): row for row in results(pg_url, "run-bad")}
+    assert stored[("nps_score_0_to_10", DAY2)][6:] == (False, "1 unexpected")
+    assert stored[("nps_score_0_to_10", DAY1)][6] is True
+    assert stored[("csat_score_1_to_5", DAY2)][6] is True
+
+
+def test_rerunning_a_gate_replaces_its_results(pg_url):
+    with pytest.raises(QualityGateFailed):
+        check_raw_batch(pg_url, "surveys", "bad", "run-bad")
+    assert len(results(pg_url, "run-bad")) == len({(r[4], r[3]) for r in results(pg_url, "run-bad")})
+
+
+def test_ledger_that_does_not_match_the_raw_rows_fails(pg_url):
+    with psycopg.connect(pg_url) as conn:
+        add_file(conn, "short", "surveys", DAY1, [survey(21), survey(22)], loaded=3)
+
+    with pytest.raises(QualityGateFailed) as failed:
+        check_raw_batch(pg_url, "surveys", "short", "run-short")
+
+    assert {r.expectation for r in failed.value.gate.critical_failures} == {"ledger_raw_rows_minus_loaded_zero"}
+
+
+def spend(n: int, impressions: str, clicks: str, amount: str) -> tuple:
+    return ("2026-03-01", "抖音", f"c{n}", "campaign", impressions, clicks, amount, "CNY")
+
+
+def test_spend_numbers_are_parsed_and_clicks_above_impressions_only_warns(pg_url):
+    with psycopg.connect(pg_url) as conn:
+        add_file(
+            conn,
+            "spend",
+            "marketing_spend",
+            DAY1,
+            [spend(1, "1,000", "20", "¥12,345.60"), spend(2, "N/A", "", "$5"), spend(3, "10", "12", "0")],
+        )
+
+    gate = check_raw_batch(pg_url, "marketing_spend", "spend", "run-spend")
+
+    assert gate.success
+    assert [r.expectation for r in gate.failures] == ["clicks_at_most_impressions"]
+    assert gate.failures[0].severity == "warning"
+
+
+def test_negative_spend_is_critical(pg_url):
+    with psycopg.connect(pg_url) as conn:
+        add_file(conn, "neg", "marketing_spend", DAY1, [spend(1, "10", "1", "-¥3.00")])
+    with pytest.raises(QualityGateFailed) as failed:
+        check_raw_batch(pg_url, "marketing_spend", "neg", "run-neg")
+    assert [r.expectation for r in failed.value.gate.critical_failures] == ["spend_not_negative"]
+
+
+def test_volume_far_below_the_trailing_median_warns(pg_url):
+    start = date(2026, 4, 1)
+    event = '{{"event_id": "{0}", "event_name": "login", "event_time": "2026-04-01T00:00:00Z"}}'
+    with psycopg.connect(pg_url) as conn:
+        for day in range(7):
+            add_file(
+                conn,
+                f"history{day}",
+                "events",
+                start + timedelta(days=day),
+                [(f"h{day}-{i}", "login", "1775001600000", "u1", event.format(f"h{day}-{i}")) for i in range(100)],
+            )
+        add_file(
+            conn,
+            "drop",
+            "events",
+            start + timedelta(days=7),
+            [(f"d{i}", "login", "2026-04-08T09:00:00+08:00", "u1", event.format(f"d{i}")) for i in range(20)],
+        )
+
+    gate = check_raw_batch(pg_url, "events", "drop", "run-drop")
+
+    assert gate.success
+    assert [(r.expectation, r.observed_value) for r in gate.failures] == [("volume_vs_trailing_median", "1 unexpected")]
+    assert gate.failures[0].details["examples"][0]["volume_ratio"] == pytest.approx(0.2)
+
+
+def test_a_batch_without_files_of_the_source_checks_nothing(pg_url):
+    gate = check_raw_batch(pg_url, "feedback", "clean", "run-none")
+    assert gate.success and gate.results == []
+
+
+MARTS = """
+drop schema if exists marts, kpi, seeds cascade;
+create schema marts;
+create schema kpi;
+create schema seeds;
+create table seeds.channels (channel text, display_name text, is_paid boolean);
+create table seeds.channel_aliases (alias text, channel text);
+insert into seeds.channels values ('douyin', 'Douyin', true), ('organic', 'Organic', false);
+insert into seeds.channel_aliases values ('抖音', 'douyin'), ('tiktok', 'douyin'), ('微博', 'weibo');
+create table marts.fct_events (event_id text, event_name text, user_id text);
+insert into marts.fct_events values ('e1', 'login', 'u1'), ('e2', 'purchase', 'u1');
+create table marts.fct_orders (order_id text, event_id text, amount numeric);
+insert into marts.fct_orders values ('o1', 'e2', 10);
+create table marts.dim_channels (channel text, display_name text, is_paid boolean);
+insert into marts.dim_channels values ('douyin', 'Douyin', true), ('weibo', 'Weibo', true), ('organic', 'Organic', false),
+    ('unmapped', 'Unmapped', true);
+create table kpi.kpi_channel_daily (date date, channel text, spend numeric);
+insert into kpi.kpi_channel_daily values ('2026-03-01', 'douyin', 1), ('2026-03-01', 'unmapped', 0);
+create table kpi.kpi_retention_cohorts (signup_date date, cohort_size int, retention_d1 numeric, retention_d7 numeric,
+    retention_d30 numeric, retention_within_7d numeric, retention_within_30d numeric);
+insert into kpi.kpi_retention_cohorts values ('2026-03-01', 10, 0.5, 0.2, null, 0.7, null);
+create table kpi.kpi_daily (date date, dau int, wau int, mau int);
+insert into kpi.kpi_daily values ('2026-03-01', 5, 5, 5), ('2026-03-02', 4, 7, 7);
+create table kpi.kpi_data_quality (delivery_date date, source text, reconciled boolean);
+insert into kpi.kpi_data_quality values ('2026-03-01', 'events', true), ('2026-03-01', 'surveys', true);
+"""
+
+
+@pytest.fixture
+def marts_url(pg_url):
+    """Small marts and KPI tables as dbt builds them (marts_contract.md, KPI_DEFINITIONS.md), fresh for each test."""
+    with psycopg.connect(pg_url) as conn:
+        conn.execute(MARTS)
+    return pg_url
+
+
+def test_clean_marts_pass(marts_url):
+    gate = check_kpi_marts(marts_url, "run-marts")
+    assert gate.success and not gate.failures
+    assert len(results(marts_url, "run-marts")) == 13
+
+
+@pytest.mark.parametrize(
+    ("plant", "expected"),
+    [
+        ("insert into marts.fct_orders values ('o1', 'e3', 10)", "order_id_unique"),
+        (
+            "insert into kpi.kpi_channel_daily values ('2026-03-02', 'myspace', 1)",
+            "channel_in_seed_or_organic_unmapped",
+        ),
+        ("update kpi.kpi_retention_cohorts set retention_d7 = 1.2", "retention_d7_0_to_1"),
+        ("update kpi.kpi_daily set wau = 3 where date = '2026-03-02'", "dau_at_most_wau"),
+        ("update kpi.kpi_data_quality set reconciled = false where source = 'surveys'", "reconciled"),
+    ],
+)
+def test_planted_mart_problem_fails_its_critical_expectation(marts_url, plant, expected):
+    with psycopg.connect(marts_url) as conn:
+        conn.execute(plant)
+
+    with pytest.raises(QualityGateFailed) as failed:
+        check_kpi_marts(marts_url, f"run-{expected}")
+
+    assert [r.expectation for r in failed.value.gate.critical_failures] == [expected]
+    assert (False,) in {(row[6],) for row in results(marts_url, f"run-{expected}") if row[4] == expected}
