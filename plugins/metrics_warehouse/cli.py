@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import subprocess
+from datetime import UTC, datetime
 
 from metrics_warehouse.settings import load_settings
 from metrics_warehouse.warehouse import connection, embedded
@@ -29,15 +30,35 @@ def _warehouse(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run_pipeline(url: str) -> int:
+    """The main DAG end to end, then the alert rules once, so their alerts are in ops.alerts on return."""
     from metrics_warehouse import airflow_runner
+    from metrics_warehouse.alerting.engine import evaluate
+
+    connection.prepare(url)
+    code = airflow_runner.test_dag(url)
+    outcomes = evaluate(url, now=datetime.now(UTC))
+    print(
+        f"metrics_pipeline: {'succeeded' if code == 0 else 'FAILED'}; alert rules evaluated: {len(outcomes)} alert(s)"
+    )
+    return code
+
+
+def _run(args: argparse.Namespace) -> int:
+    with warehouse(load_settings()) as url:
+        return _run_pipeline(url)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from metrics_warehouse.reporting.summary import print_summary
+    from metrics_warehouse.sample import generate
 
     settings = load_settings()
+    generate(settings.landing_dir)
     with warehouse(settings) as url:
-        connection.prepare(url)
-        code = airflow_runner.test_dag(url)
-        print(f"metrics_pipeline finished with exit code {code}")
-        return code
+        code = _run_pipeline(url)
+        print_summary(url, settings)
+    return code
 
 
 def _airflow(args: argparse.Namespace) -> int:
@@ -58,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("action", choices=["start", "stop"])
     p.set_defaults(func=_warehouse)
     sub.add_parser("run", help="process what is new in the landing zone through the DAGs").set_defaults(func=_run)
+    sub.add_parser("demo", help="sample landing zone, the DAGs end to end, a KPI summary").set_defaults(func=_demo)
     sub.add_parser("airflow", help="the Airflow UI with the project's DAGs").set_defaults(func=_airflow)
     args = parser.parse_args(argv)
     return args.func(args)

@@ -1,0 +1,5 @@
+"""`make bench`: every benchmark in turn."""
+
+from metrics_warehouse.bench import ingest
+
+ingest.main()

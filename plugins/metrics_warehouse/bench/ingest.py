@@ -1,0 +1,168 @@
+"""Ingestion benchmark: the project's loader against the references a user would reach for.
+
+Each contender runs in a child process so its peak RSS is its own. Figures: rows/s, MB/s, peak RSS, and ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from metrics_warehouse.bench.database import scratch_database
+from metrics_warehouse.settings import VAR_DIR
+
+DELIVERY = "2026-11-01"
+
+
+@dataclass
+class Figure:
+    name: str
+    rows: int
+    seconds: float
+    megabytes: float
+    peak_rss_mb: float
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds
+
+    @property
+    def mb_per_second(self) -> float:
+        return self.megabytes / self.seconds
+
+
+def _slice(source: Path, lines: int, target: Path) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with source.open("rb") as src, target.open("wb") as dst:
+        dst.writelines(itertools.islice(src, lines))
+    return target
+
+
+# --- contenders (run in a child process: `python -m metrics_warehouse.bench.ingest --contender NAME FILE URL`) ---
+
+
+def _project_loader(path: Path, url: str) -> int:
+    from metrics_warehouse.ingest.runner import ingest_source
+    from metrics_warehouse.settings import load_settings
+
+    settings = load_settings({"METRICS_LANDING_DIR": str(path.parents[2])})
+    (result,) = ingest_source(url, settings, "events", "bench")
+    return result.records_read
+
+
+def _jsonb_copy(path: Path, url: str) -> int:
+    import psycopg
+
+    rows = 0
+    with psycopg.connect(url) as conn:
+        conn.execute("create unlogged table if not exists bench_jsonb (payload jsonb)")
+        with path.open("rb") as handle, conn.cursor().copy("copy bench_jsonb (payload) from stdin") as copy:
+            while chunk := handle.read(1 << 20):
+                rows += chunk.count(b"\n")
+                copy.write(chunk.replace(b"\\", b"\\\\"))
+    return rows
+
+
+def _pandas_to_sql(path: Path, url: str) -> int:
+    import pandas as pd
+    import sqlalchemy
+
+    from metrics_warehouse.warehouse.connection import sqlalchemy_url
+
+    frame = pd.read_json(path, lines=True)
+    frame = frame.map(lambda v: json.dumps(v) if isinstance(v, dict | list) else v)
+    engine = sqlalchemy.create_engine(sqlalchemy_url(url))
+    frame.to_sql("bench_pandas", engine, if_exists="replace", index=False, method="multi", chunksize=1000)
+    return len(frame)
+
+
+def _dlt(path: Path, url: str) -> int:
+    import os
+
+    import dlt
+    import orjson
+
+    from metrics_warehouse.warehouse.connection import sqlalchemy_url
+
+    os.environ["RUNTIME__LOG_LEVEL"] = "WARNING"
+    os.environ["DLT_DATA_DIR"] = str(VAR_DIR / "bench" / "dlt")
+
+    def lines():
+        with path.open("rb") as handle:
+            for line in handle:
+                yield orjson.loads(line)
+
+    pipeline = dlt.pipeline(
+        pipeline_name="bench_dlt",
+        destination=dlt.destinations.postgres(sqlalchemy_url(url).replace("+psycopg2", "")),
+        dataset_name="bench_dlt",
+        pipelines_dir=str(VAR_DIR / "bench" / "dlt_pipelines"),
+    )
+    pipeline.run(lines(), table_name="events", write_disposition="append")
+    return sum(1 for _ in path.open("rb"))
+
+
+CONTENDERS = {"loader": _project_loader, "jsonb_copy": _jsonb_copy, "pandas": _pandas_to_sql, "dlt": _dlt}
+
+
+def _measure(name: str, path: Path, url: str) -> Figure:
+    output = subprocess.run(
+        [sys.executable, "-m", "metrics_warehouse.bench.ingest", "--contender", name, str(path), url],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    rows, seconds, peak_kb = output.split()[-3:]
+    return Figure(name, int(rows), float(seconds), path.stat().st_size / 1e6, int(peak_kb) / 1024)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--slow-lines", type=int, default=100_000, help="slice for pandas and dlt")
+    parser.add_argument("--contender", nargs=3, metavar=("NAME", "FILE", "URL"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.contender:
+        name, file, url = args.contender
+        started = time.perf_counter()  # timed in the child: interpreter start-up is not the contender's cost
+        rows = CONTENDERS[name](Path(file), url)
+        print(rows, time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+        return
+    from metrics_warehouse.sample.bench import write_bench_events
+
+    root = VAR_DIR / "bench"
+    big = root / "landing" / "events" / DELIVERY / f"events-{args.lines}.jsonl"
+    if not big.exists():
+        big.parent.mkdir(parents=True, exist_ok=True)
+        write_bench_events(big, args.lines)
+    small = _slice(big, args.slow_lines, root / "slice" / "events" / DELIVERY / "slice.jsonl")
+    figures = []
+    for name, path in (("jsonb_copy", big), ("loader", big), ("pandas", small), ("dlt", small)):
+        with scratch_database(f"mw_bench_{name}") as url:
+            figures.append(_measure(name, path, url))
+            print(f"  measured {name}", file=sys.stderr)
+    report(figures)
+
+
+def report(figures: list[Figure]) -> None:
+    by_name = {f.name: f for f in figures}
+    print(f"\n{'contender':<12}{'rows':>10}{'seconds':>10}{'rows/s':>12}{'MB/s':>8}{'peak RSS MB':>13}")
+    for f in figures:
+        print(f"{f.name:<12}{f.rows:>10}{f.seconds:>10.1f}{f.rows_per_second:>12,.0f}{f.mb_per_second:>8.1f}{f.peak_rss_mb:>13.0f}")
+    loader = by_name["loader"].rows_per_second
+    print("\nratios (rows/s):")
+    print(f"  loader / jsonb COPY   {loader / by_name['jsonb_copy'].rows_per_second:6.2f}   (goal >= 0.50)")
+    print(f"  loader / pandas       {loader / by_name['pandas'].rows_per_second:6.1f}x  (goal >= 20x)")
+    print(f"  loader / dlt          {loader / by_name['dlt'].rows_per_second:6.1f}x  (goal >= 10x)")
+    print(f"  loader peak RSS       {by_name['loader'].peak_rss_mb:6.0f} MB (goal <= 300 MB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The KPI report (HTML with charts) and the short summary `make demo` prints."""
