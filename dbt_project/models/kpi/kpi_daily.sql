@@ -32,7 +32,7 @@ spine as (
 
 -- Distinct users over a trailing window of N days without re-scanning history per day: each user-day adds the user to
 -- the days [activity_date, activity_date + N) not already covered by the user's previous active day, so a running sum
--- of +1 / -1 deltas over the spine counts each user once per window. Linear in user-days.
+-- of +1 / -1 deltas over the dates counts each user once per window. Linear in user-days.
 windows as (
     select window_days
     from (values (1), (7), (30)) as w (window_days)
@@ -68,17 +68,17 @@ window_deltas as (
     group by window_days, date
 ),
 
+-- the running sum runs over every delta date (spine dates added with 0), so coverage that began before the spine counts
 rolling_active as (
     select
-        spine.date,
-        windows.window_days,
-        sum(coalesce(window_deltas.delta, 0)) over (
-            partition by windows.window_days order by spine.date
-        ) as active_users
-    from spine
-    cross join windows
-    left join window_deltas
-        on spine.date = window_deltas.date and windows.window_days = window_deltas.window_days
+        window_days,
+        date,
+        sum(delta) over (partition by window_days order by date) as active_users
+    from (
+        select window_days, date, delta from window_deltas
+        union all
+        select windows.window_days, spine.date, 0 as delta from spine cross join windows
+    ) as all_deltas
 ),
 
 active_pivot as (
@@ -88,6 +88,7 @@ active_pivot as (
         max(case when window_days = 7 then active_users end)::bigint as wau,
         max(case when window_days = 30 then active_users end)::bigint as mau
     from rolling_active
+    where date in (select spine.date from spine)
     group by date
 ),
 
@@ -183,7 +184,7 @@ final as (
         gross_revenue - refunds as net_revenue,
         cogs,
         case
-            when gross_revenue - refunds > 0 then (gross_revenue - refunds - cogs) / (gross_revenue - refunds)
+            when gross_revenue - refunds > 0 then {{ safe_divide('gross_revenue - refunds - cogs', 'gross_revenue - refunds') }}
         end as gross_margin,
         {{ safe_divide('gross_revenue', 'orders') }} as aov,
         {{ safe_divide('gross_revenue - refunds', 'dau') }} as arpu,

@@ -1,11 +1,11 @@
 -- one row per (delivery_date, source) with at least one file other than a byte-identical re-delivery
 
 with ledger as (
-    select * from {{ source('ops', 'ingest_ledger') }}
+    select * from {{ ref('stg_ops__ingest_ledger') }}
 ),
 
 quality_results as (
-    select * from {{ source('ops', 'quality_results') }}
+    select * from {{ ref('stg_ops__quality_results') }}
 ),
 
 duplicates as (

@@ -13,19 +13,19 @@ final as (
         -- volume
         count(*)::bigint as feedback_count,
         count(*) filter (where category = 'complaint')::bigint as complaints,
-        avg(rating)::numeric as avg_rating,
+        trim_scale(avg(rating)) as avg_rating,
 
         -- response: percentiles over answered feedback of the exact elapsed seconds, then / 60
         count(first_response_at)::bigint as responded,
-        (percentile_cont(0.5) within group (order by first_response_minutes * 60))::numeric / 60
+        {{ safe_divide('percentile_cont(0.5) within group (order by first_response_minutes * 60)', 60) }}
             as median_first_response_minutes,
-        (percentile_cont(0.9) within group (order by first_response_minutes * 60))::numeric / 60
+        {{ safe_divide('percentile_cont(0.9) within group (order by first_response_minutes * 60)', 60) }}
             as p90_first_response_minutes,
 
         -- resolution
         count(resolved_at)::bigint as resolved,
         {{ safe_divide('count(resolved_at)', 'count(*)') }} as resolution_rate,
-        (percentile_cont(0.5) within group (order by resolution_hours * 3600))::numeric / 3600
+        {{ safe_divide('percentile_cont(0.5) within group (order by resolution_hours * 3600)', 3600) }}
             as median_resolution_hours
     from feedback
     group by created_date, category

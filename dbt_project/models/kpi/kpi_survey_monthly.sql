@@ -30,7 +30,7 @@ counted as (
         count(*) filter (where nps_score <= 6) as detractors,
         count(csat_score) as csat_responses,
         count(*) filter (where csat_score >= 4) as csat_satisfied,
-        avg(csat_score)::numeric as avg_csat
+        trim_scale(avg(csat_score)) as avg_csat
     from latest_submissions
     group by month_start, survey_id
 ),
