@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from metrics_warehouse.settings import load_settings
 from metrics_warehouse.warehouse import connection, embedded
+from metrics_warehouse.warehouse.bi_access import grant_bi_access
 from metrics_warehouse.warehouse.target import warehouse
 
 
@@ -25,6 +26,10 @@ def _warehouse(args: argparse.Namespace) -> int:
         url, _ = embedded.start()
         connection.prepare(url)
         print(url)
+    elif args.action == "prepare":
+        with warehouse(load_settings()) as url:
+            connection.prepare(url)
+            grant_bi_access(url, password=os.environ.get("METRICS_BI_PASSWORD"))
     else:
         print("stopped" if embedded.stop() else "not running")
     return 0
@@ -76,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("command", nargs=argparse.REMAINDER)
     p.set_defaults(func=_dbt_env)
     p = sub.add_parser("warehouse", help="start or stop the embedded PostgreSQL")
-    p.add_argument("action", choices=["start", "stop"])
+    p.add_argument("action", choices=["start", "stop", "prepare"])
     p.set_defaults(func=_warehouse)
     sub.add_parser("run", help="process what is new in the landing zone through the DAGs").set_defaults(func=_run)
     sub.add_parser("demo", help="sample landing zone, the DAGs end to end, a KPI summary").set_defaults(func=_demo)

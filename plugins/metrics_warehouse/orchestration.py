@@ -58,7 +58,11 @@ def check_kpi_marts(run_id: str) -> None:
 
 
 def publish(run_id: str) -> None:
+    """Give BI tools read access to the new marts and write the HTML report."""
     from metrics_warehouse.reporting.report import write_report
+    from metrics_warehouse.warehouse.bi_access import grant_bi_access
 
-    path = write_report(warehouse_url(), load_settings().report_dir)
+    url = warehouse_url()
+    grant_bi_access(url)
+    path = write_report(url, load_settings().report_dir)
     log.info("report written to %s (run %s)", path, run_id)

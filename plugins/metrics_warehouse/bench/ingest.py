@@ -155,7 +155,9 @@ def report(figures: list[Figure]) -> None:
     by_name = {f.name: f for f in figures}
     print(f"\n{'contender':<12}{'rows':>10}{'seconds':>10}{'rows/s':>12}{'MB/s':>8}{'peak RSS MB':>13}")
     for f in figures:
-        print(f"{f.name:<12}{f.rows:>10}{f.seconds:>10.1f}{f.rows_per_second:>12,.0f}{f.mb_per_second:>8.1f}{f.peak_rss_mb:>13.0f}")
+        print(
+            f"{f.name:<12}{f.rows:>10}{f.seconds:>10.1f}{f.rows_per_second:>12,.0f}{f.mb_per_second:>8.1f}{f.peak_rss_mb:>13.0f}"
+        )
     loader = by_name["loader"].rows_per_second
     print("\nratios (rows/s):")
     print(f"  loader / jsonb COPY   {loader / by_name['jsonb_copy'].rows_per_second:6.2f}   (goal >= 0.50)")
