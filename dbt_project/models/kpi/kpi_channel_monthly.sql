@@ -91,7 +91,7 @@ scored as (
     select
         *,
         -- rounded to 10 places so that float noise in percent_rank() never moves a grade boundary
-        round(
+        trim_scale(round(
             (
                 (coalesce(cac_rank, 0) + coalesce(retention_d7_rank, 0) + coalesce(purchase_conversion_30d_rank, 0))
                 / nullif(
@@ -102,7 +102,7 @@ scored as (
                 )
             )::numeric,
             10
-        ) as grade_score
+        )) as grade_score
     from ranked
 ),
 
