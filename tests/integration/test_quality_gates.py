@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -13,12 +12,6 @@ from metrics_warehouse.quality import checkpoints
 from metrics_warehouse.quality.gates import QualityGateFailed, check_kpi_marts, check_raw_batch
 
 DAY1, DAY2 = date(2026, 3, 1), date(2026, 3, 2)
-
-
-@pytest.fixture(scope="module")
-def pg_server() -> str:
-    # tests/conftest.py's pg_server returns (instead of yielding) the system server's URL; until it is fixed.
-    yield os.environ.get("METRICS_TEST_SERVER_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 def add_file(

@@ -1,0 +1,1 @@
+"""Alert rules on the warehouse (config/alert_rules.yml), their open/recovered state and delivery to owners."""

@@ -1,0 +1,176 @@
+"""Reading config/alert_rules.yml and config/owners.yml into dataclasses (validated, with file-named errors)."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from metrics_warehouse.settings import PROJECT_ROOT
+
+CONFIG_DIR = Path(os.environ.get("METRICS_CONFIG_DIR", PROJECT_ROOT / "config"))
+RULES_PATH = CONFIG_DIR / "alert_rules.yml"
+OWNERS_PATH = CONFIG_DIR / "owners.yml"
+
+SEVERITIES = ("critical", "warning", "info")
+CONDITIONS = ("above", "below", "below_trailing_median", "drop_from_previous", "rows")
+CHANNEL_TYPES = ("slack", "webhook", "email")
+_ENV = re.compile(r"\$\{(\w+)\}")
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Condition:
+    """`above`/`below`: value beyond threshold (per_subject overrides it); `below_trailing_median`: the latest value
+    below threshold x the median of the `days` values before it; `drop_from_previous`: the latest value more than
+    threshold below the previous one; `rows`: every row the query returns is a violation."""
+
+    kind: str
+    threshold: float | None = None
+    days: int = 7
+    per_subject: dict[str, float] = field(default_factory=dict)
+
+    def threshold_for(self, subject: str) -> float | None:
+        return self.per_subject.get(subject, self.threshold)
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    query: str
+    condition: Condition
+    severity: str
+    owner: str
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class ChannelConfig:
+    """Where an owner is reached. An Airflow connection `conn_id` wins over the addresses given here."""
+
+    name: str
+    type: str
+    conn_id: str | None = None
+    url: str | None = None
+    to: tuple[str, ...] = ()
+    host: str | None = None
+    port: int | None = None
+    sender: str | None = None
+
+
+@dataclass(frozen=True)
+class Owner:
+    name: str
+    channels: tuple[ChannelConfig, ...]
+    description: str = ""
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: not valid YAML: {error}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+def _expand(value: Any) -> Any:
+    """`${VAR}` in a string is replaced by the environment variable (empty when unset)."""
+    return _ENV.sub(lambda m: os.environ.get(m.group(1), ""), value) if isinstance(value, str) else value
+
+
+def kpi_query(kpi: dict[str, Any]) -> str:
+    """The query of a `kpi:` shorthand: {table, column, date_column, by (optional), where (optional)}."""
+    subject = f"{kpi['by']}::text" if kpi.get("by") else f"'{kpi['column']}'"
+    where = f" where {kpi['where']}" if kpi.get("where") else ""
+    return (
+        f"select {subject} as subject, {kpi.get('date_column', 'date')} as period, {kpi['column']} as value "
+        f"from {kpi['table']}{where}"
+    )
+
+
+def _condition(raw: Any, where: str) -> Condition:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: condition must be a mapping such as {{above: 100}}")
+    kinds = [k for k in raw if k in CONDITIONS]
+    if len(kinds) != 1:
+        raise ConfigError(f"{where}: condition needs exactly one of {', '.join(CONDITIONS)}")
+    kind = kinds[0]
+    unknown = set(raw) - {kind, "days", "per_subject"}
+    if unknown:
+        raise ConfigError(f"{where}: unknown condition key(s) {', '.join(sorted(unknown))}")
+    threshold = None if kind == "rows" else float(raw[kind])
+    return Condition(
+        kind, threshold, int(raw.get("days", 7)), {k: float(v) for k, v in raw.get("per_subject", {}).items()}
+    )
+
+
+def load_rules(path: Path | None = None) -> list[Rule]:
+    path = Path(path or RULES_PATH)
+    rules = []
+    for index, raw in enumerate(_read(path).get("rules") or []):
+        where = f"{path}: rule #{index + 1} ({raw.get('name', 'unnamed')})"
+        missing = [key for key in ("name", "condition", "severity", "owner") if key not in raw]
+        if missing or ("query" in raw) == ("kpi" in raw):
+            raise ConfigError(f"{where}: needs name, condition, severity, owner and exactly one of query / kpi")
+        if raw["severity"] not in SEVERITIES:
+            raise ConfigError(f"{where}: severity must be one of {', '.join(SEVERITIES)}")
+        condition = _condition(raw["condition"], where)
+        query = raw["query"] if "query" in raw else kpi_query(raw["kpi"])
+        if condition.kind in ("below_trailing_median", "drop_from_previous") and "period" not in query:
+            raise ConfigError(f"{where}: {condition.kind} needs a `period` column to order the values")
+        rules.append(
+            Rule(
+                name=raw["name"],
+                query=query,
+                condition=condition,
+                severity=raw["severity"],
+                owner=raw["owner"],
+                description=raw.get("description", ""),
+                tags=tuple(raw.get("tags", ())),
+                enabled=bool(raw.get("enabled", True)),
+            )
+        )
+    names = [r.name for r in rules]
+    if duplicated := sorted({n for n in names if names.count(n) > 1}):
+        raise ConfigError(f"{path}: duplicate rule name(s) {', '.join(duplicated)}")
+    return rules
+
+
+def load_owners(path: Path | None = None) -> dict[str, Owner]:
+    path = Path(path or OWNERS_PATH)
+    owners = {}
+    for name, raw in (_read(path).get("owners") or {}).items():
+        channels = []
+        for index, channel in enumerate((raw or {}).get("channels") or []):
+            channel = {key: _expand(value) for key, value in channel.items()}
+            if channel.get("type") not in CHANNEL_TYPES:
+                raise ConfigError(f"{path}: owner {name} channel #{index + 1}: type must be one of {CHANNEL_TYPES}")
+            to = channel.get("to") or ()
+            channels.append(
+                ChannelConfig(
+                    name=channel.get("name") or channel["type"],
+                    type=channel["type"],
+                    conn_id=channel.get("conn_id") or None,
+                    url=channel.get("url") or None,
+                    to=tuple(a for a in ([to] if isinstance(to, str) else to) if a),
+                    host=channel.get("host") or None,
+                    port=int(channel["port"]) if channel.get("port") else None,
+                    sender=channel.get("from") or None,
+                )
+            )
+        names = [c.name for c in channels]
+        if duplicated := sorted({n for n in names if names.count(n) > 1}):
+            raise ConfigError(f"{path}: owner {name} has several channels named {', '.join(duplicated)} (set `name`)")
+        owners[name] = Owner(name, tuple(channels), (raw or {}).get("description", ""))
+    return owners

@@ -1,0 +1,92 @@
+"""Evaluating one rule: run its query, apply its condition, return what violates it (one Violation per subject)."""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from metrics_warehouse.alerting.config import Condition, Rule
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule: str
+    subject: str
+    value: str | None
+    threshold: str | None
+
+
+def fetch(conn: psycopg.Connection, rule: Rule, now: datetime) -> list[dict[str, Any]]:
+    """The rule's rows; a query may use %(now)s (the evaluation time)."""
+    params = {"now": now} if "%(" in rule.query else None
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(rule.query, params)
+        rows = cur.fetchall()
+    if rows and "subject" not in rows[0]:
+        raise ValueError(f"rule {rule.name}: the query must return a `subject` column")
+    return rows
+
+
+def violations(rule: Rule, rows: list[dict[str, Any]]) -> list[Violation]:
+    """Apply the condition; series conditions judge each subject's latest period against the ones before it."""
+    condition = rule.condition
+    if condition.kind == "rows":
+        return [Violation(rule.name, str(r["subject"]), _text(r.get("value")), _text(r.get("threshold"))) for r in rows]
+    series: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        series[str(row["subject"])].append(row)
+    found = []
+    for subject, subject_rows in sorted(series.items()):
+        subject_rows.sort(key=lambda r: (r.get("period") is not None, r.get("period")))
+        values = [r["value"] for r in subject_rows]
+        verdict = _judge(condition, subject, values)
+        if verdict is not None:
+            found.append(Violation(rule.name, subject, _text(values[-1]) + _at(subject_rows[-1]), verdict))
+    return found
+
+
+def _judge(condition: Condition, subject: str, values: list) -> str | None:
+    """The threshold text when the latest value violates the condition, else None."""
+    current = values[-1] if values else None
+    limit = condition.threshold_for(subject)
+    if current is None:
+        return None
+    current = float(current)
+    if condition.kind == "above":
+        return f"> {_text(limit)}" if current > limit else None
+    if condition.kind == "below":
+        return f"< {_text(limit)}" if current < limit else None
+    before = [float(v) for v in values[:-1][-condition.days :] if v is not None]
+    if condition.kind == "below_trailing_median":
+        if len(before) < condition.days:
+            return None
+        median = statistics.median(before)
+        bound = limit * median
+        return (
+            f"< {_text(bound)} ({limit:g} x median {_text(median)} of the {condition.days} before)"
+            if current < bound
+            else None
+        )
+    if not before:  # drop_from_previous
+        return None
+    previous = before[-1]
+    return f"drop > {_text(limit)} from {_text(previous)}" if previous - current > limit else None
+
+
+def _at(row: dict[str, Any]) -> str:
+    return f" on {row['period']}" if row.get("period") is not None else ""
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float | Decimal):
+        return f"{float(value):.2f}".rstrip("0").rstrip(".")
+    return str(value)
