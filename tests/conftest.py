@@ -72,3 +72,9 @@ def fresh_url(pg_server: str) -> Iterator[str]:
     """A fresh database for one test."""
     with _fresh_database(pg_server) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def new_database(pg_server: str):
+    """A factory of fresh databases for session-scoped fixtures: `with new_database() as url: ...`."""
+    return lambda: _fresh_database(pg_server)

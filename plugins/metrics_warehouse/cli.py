@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import os
 import subprocess
-from datetime import UTC, datetime
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
 
-from metrics_warehouse.settings import load_settings
+from metrics_warehouse.settings import DBT_PROJECT_DIR, load_settings
 from metrics_warehouse.warehouse import connection, embedded
 from metrics_warehouse.warehouse.bi_access import grant_bi_access
 from metrics_warehouse.warehouse.target import warehouse
@@ -19,6 +21,27 @@ def _dbt_env(args: argparse.Namespace) -> int:
     command = [a for a in args.command if a != "--"]
     with warehouse(settings) as url:
         return subprocess.call(command, env={**os.environ, **connection.dbt_env(url)})
+
+
+def _backfill(args: argparse.Namespace) -> int:
+    """Rebuild the incremental facts for an event-date range, then everything downstream of them."""
+    start, end = date.fromisoformat(args.start), date.fromisoformat(args.end)
+    if start > end:
+        raise SystemExit(f"backfill: START {start} is after END {end}")
+    dbt = [
+        str(Path(sys.executable).parent / "dbt"),
+        "build",
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--select",
+        "config.materialized:incremental+",
+        "--vars",
+        f"{{backfill_start: '{start}', backfill_end: '{end}'}}",
+    ]
+    with warehouse(load_settings()) as url:
+        return subprocess.call(dbt, env={**os.environ, **connection.dbt_env(url)})
 
 
 def _warehouse(args: argparse.Namespace) -> int:
@@ -80,6 +103,10 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("dbt-env", help="run a command with the dbt profile variables set")
     p.add_argument("command", nargs=argparse.REMAINDER)
     p.set_defaults(func=_dbt_env)
+    p = sub.add_parser("backfill", help="rebuild the incremental facts for START..END (business dates)")
+    p.add_argument("--start", required=True)
+    p.add_argument("--end", required=True)
+    p.set_defaults(func=_backfill)
     p = sub.add_parser("warehouse", help="start or stop the embedded PostgreSQL")
     p.add_argument("action", choices=["start", "stop", "prepare"])
     p.set_defaults(func=_warehouse)

@@ -1,0 +1,62 @@
+"""One real pipeline run for the end-to-end tests: a generated sample, a fresh database, `python -m metrics_warehouse run`.
+
+The run is the same path as `make run`: the real Airflow DAG under `airflow dags test`, real dbt through Cosmos, real GX.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from metrics_warehouse.sample import generate
+from metrics_warehouse.sample.generate import Summary
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class PipelineRun:
+    url: str
+    landing: Path
+    sample: Summary
+    env: dict[str, str]
+    output: str
+
+    def run_again(self) -> subprocess.CompletedProcess:
+        return run_pipeline(self.env)
+
+
+def run_pipeline(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "metrics_warehouse", "run"],
+        env=env,
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=1500,
+    )
+
+
+@pytest.fixture(scope="session")
+def pipeline(tmp_path_factory, new_database) -> PipelineRun:
+    root = tmp_path_factory.mktemp("e2e")
+    landing = root / "landing"
+    sample = generate(landing, days=28, users=600, progress=False)
+    with new_database() as url:
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(PROJECT / "plugins"),
+            "METRICS_LANDING_DIR": str(landing),
+            "METRICS_WAREHOUSE_URL": url,
+            "METRICS_REPORT_DIR": str(root / "report"),
+            "METRICS_VAR_DIR": str(root / "var"),
+            "AIRFLOW_HOME": str(root / "airflow"),
+        }
+        result = run_pipeline(env)
+        assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-6000:]
+        yield PipelineRun(url, landing, sample, env, result.stdout + result.stderr)
