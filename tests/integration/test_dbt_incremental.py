@@ -1,0 +1,363 @@
+"""Incremental facts equal a full refresh, whatever the sequence of runs; a backfill rebuilds exactly its date range.
+
+Raw rows are inserted straight into raw.* and ops.ingest_ledger (as ingestion would), in two batches, then the real
+dbt project runs against the test database: incremental builds, a run with nothing new, a full refresh and a backfill.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg.types.json import Jsonb
+
+from metrics_warehouse.settings import DBT_PROJECT_DIR, PROJECT_ROOT
+from metrics_warehouse.warehouse import connection
+
+DBT = str(PROJECT_ROOT / ".venv" / "bin" / "dbt")
+# Only this layer's models: the KPI layer is tested on its own.
+SELECTION = ["--select", "path:models/staging", "path:models/intermediate", "path:models/marts", "path:seeds"]
+COMPARED_TABLES = [
+    "marts.fct_events",
+    "marts.fct_orders",
+    "marts.fct_refunds",
+    "marts.fct_feedback",
+    "marts.fct_survey_responses",
+    "marts.fct_marketing_spend_daily",
+    "marts.dim_users",
+    "marts.dim_channels",
+    "marts.dim_dates",
+    "intermediate.int_user_active_days",
+    "intermediate.int_duplicates_removed",
+    "intermediate.int_money_events_converted",
+    "intermediate.int_fx_rates_resolved",
+]
+SHANGHAI = timezone(timedelta(hours=8))
+
+
+@dataclass
+class RawFile:
+    """One landing file: its ledger row and the raw rows it loaded."""
+
+    source: str
+    delivery_date: date
+    rows: list[dict] = field(default_factory=list)
+
+
+def _insert(conn: psycopg.Connection, files: list[RawFile]) -> list[int]:
+    """Insert files as ingestion would: a ledger row, then the raw rows numbered by line; returns the file ids."""
+    file_ids = []
+    load_id = uuid.uuid4().hex
+    for raw_file in files:
+        now = datetime.now(UTC)
+        file_id = conn.execute(
+            """insert into ops.ingest_ledger (load_id, source, path, delivery_date, content_sha256, size_bytes, status,
+                   records_read, records_loaded, started_at, finished_at)
+               values (%s, %s, %s, %s, %s, 1, 'loaded', %s, %s, %s, %s) returning file_id""",
+            (
+                load_id,
+                raw_file.source,
+                f"{raw_file.source}/{raw_file.delivery_date}/{uuid.uuid4().hex}.csv",
+                raw_file.delivery_date,
+                uuid.uuid4().hex,
+                len(raw_file.rows),
+                len(raw_file.rows),
+                now,
+                now,
+            ),
+        ).fetchone()[0]
+        for line_number, row in enumerate(raw_file.rows, start=1):
+            columns = ["file_id", "line_number", *row]
+            values = [file_id, line_number, *(Jsonb(v) if isinstance(v, dict) else v for v in row.values())]
+            conn.execute(
+                f"insert into raw.{raw_file.source} ({', '.join(columns)}) values ({', '.join(['%s'] * len(values))})",
+                values,
+            )
+        file_ids.append(file_id)
+    conn.commit()
+    return file_ids
+
+
+def _event(event_id: str, name: str, at: datetime | int | str, user_id: str | None, **fields) -> dict:
+    event_time = at.isoformat() if isinstance(at, datetime) else str(at)
+    payload = {"event_id": event_id, "event_name": name, "event_time": event_time, "user_id": user_id, **fields}
+    return {"event_id": event_id, "event_name": name, "event_time": event_time, "user_id": user_id, "payload": payload}
+
+
+def _daily_events(day: date, users: range) -> list[dict]:
+    """A few ordinary events per user and day, spread over the Shanghai day."""
+    rows = []
+    for user in users:
+        at = datetime(day.year, day.month, day.day, 1 + user % 20, 7 * user % 60, tzinfo=SHANGHAI)
+        rows.append(_event(f"{day}-u{user}-login", "login", at, f"u{user}", platform=" iOS "))
+        rows.append(
+            _event(
+                f"{day}-u{user}-feature",
+                "feature_use",
+                int((at + timedelta(minutes=5)).timestamp() * 1000),
+                f"u{user}",
+                properties={"feature": ["search", "cart", "share"][user % 3]},
+            )
+        )
+        if user % 4 == 0:
+            rows.append(
+                _event(
+                    f"{day}-u{user}-purchase",
+                    "purchase",
+                    at + timedelta(minutes=30),
+                    f"u{user}",
+                    properties={"order_id": f"o-{day}-{user}", "amount": "1,299.50", "currency": "USD", "cost": 400},
+                )
+            )
+    return rows
+
+
+def batch_one() -> list[RawFile]:
+    events = RawFile("events", date(2026, 11, 2))
+    for offset in range(4):
+        events.rows += _daily_events(date(2026, 10, 29) + timedelta(days=offset), range(1, 13))
+    events.rows += [
+        _event("signup-u1", "signup", datetime(2026, 10, 29, 9, tzinfo=SHANGHAI), "u1", utm_source=" 抖音 "),
+        _event("signup-u2", "signup", datetime(2026, 10, 29, 9, tzinfo=SHANGHAI), "u2", utm_source=""),
+        _event("signup-u3", "signup", datetime(2026, 10, 30, 9, tzinfo=SHANGHAI), "u3", utm_source="快手"),
+        _event("dup-in-file", "page_view", datetime(2026, 11, 1, 9, tzinfo=SHANGHAI), "u5"),
+        _event("dup-in-file", "page_view", datetime(2026, 11, 1, 10, tzinfo=SHANGHAI), "u5"),
+        _event("found-late-copy", "login", datetime(2026, 11, 1, 12, tzinfo=SHANGHAI), "u6"),
+        _event(
+            "refund-1",
+            "refund",
+            "2026-11-01T20:00:00",
+            "u4",
+            properties={"order_id": "o-2026-10-29-4", "amount": "99.5", "currency": "USD"},
+        ),
+    ]
+    feedback = RawFile("feedback", date(2026, 11, 2))
+    feedback.rows = [
+        {
+            "feedback_id": "f1",
+            "user_id": "u1",
+            "created_at": "2026-11-01 10:00:00",
+            "channel": "应用内",
+            "category": "投诉",
+            "rating": "2",
+            "content": "call me 13800138000",
+            "status": "open",
+        },
+        {
+            "feedback_id": "f2",
+            "created_at": "2026-10-31T23:30:00Z",
+            "channel": "email",
+            "category": "Bug",
+            "rating": "",
+        },
+    ]
+    surveys = RawFile("surveys", date(2026, 11, 2))
+    surveys.rows = [
+        {
+            "response_id": "r1",
+            "survey_id": "nps",
+            "user_id": "u1",
+            "submitted_at": "2026-11-01 08:00",
+            "nps_score": "9",
+        },
+        {
+            "response_id": "r2",
+            "survey_id": "nps",
+            "user_id": "u2",
+            "submitted_at": "2026-11-01 08:00",
+            "nps_score": "3",
+        },
+    ]
+    spend = RawFile("marketing_spend", date(2026, 11, 2))
+    spend.rows = [
+        {"date": "2026-10-31", "channel": "抖音", "campaign_id": "c1", "spend": "¥12,345.60", "impressions": "1,000"},
+        {"date": "2026-11-01", "channel": "gdt", "campaign_id": "c2", "spend": "$100", "currency": "USD"},
+    ]
+    fx_rates = RawFile("fx_rates", date(2026, 11, 2))
+    fx_rates.rows = [{"date": "2026-10-30", "currency": "USD", "rate": "7.10"}]
+    return [events, feedback, surveys, spend, fx_rates]
+
+
+def batch_two() -> list[RawFile]:
+    events = RawFile("events", date(2026, 11, 3))
+    events.rows = _daily_events(date(2026, 11, 2), range(1, 15))
+    events.rows += [
+        # a client retry: same event_id, another event_time; the first delivered copy stays
+        _event("signup-u1", "signup", datetime(2026, 11, 2, 9, tzinfo=SHANGHAI), "u1", utm_source="weibo"),
+        # a retried purchase with a new event_id: a clean event, not a second order
+        _event(
+            "retry-purchase",
+            "purchase",
+            datetime(2026, 10, 29, 23, tzinfo=SHANGHAI),
+            "u4",
+            properties={"order_id": "o-2026-10-29-4", "amount": 1, "currency": "CNY"},
+        ),
+        # older than the lookback window (as is the retry above): still exact in fct_events, and warned about
+        _event("very-late", "login", datetime(2026, 10, 20, 9, tzinfo=SHANGHAI), "u13"),
+        _event("signup-u14", "signup", datetime(2026, 11, 2, 9, tzinfo=SHANGHAI), "u14"),
+    ]
+    # found late: delivered (dated) before batch one's file, so its copy wins although loaded later
+    found_late = RawFile("events", date(2026, 11, 1))
+    found_late.rows = [_event("found-late-copy", "login", datetime(2026, 10, 31, 12, tzinfo=SHANGHAI), "u6")]
+    feedback = RawFile("feedback", date(2026, 11, 3))
+    feedback.rows = [
+        {
+            "feedback_id": "f1",
+            "user_id": "u1",
+            "created_at": "2026-11-01 10:00:00",
+            "channel": "应用内",
+            "category": "投诉",
+            "rating": "2",
+            "content": "mail a@b.cn",
+            "status": "resolved",
+            "first_response_at": "2026-11-01 10:01:30",
+            "resolved_at": "2026-11-01 11:30:00",
+        },
+    ]
+    surveys = RawFile("surveys", date(2026, 11, 3))
+    surveys.rows = [
+        {"response_id": "r2", "survey_id": "nps", "user_id": "u2", "submitted_at": "2026-11-01 08:00", "nps_score": ""}
+    ]
+    spend = RawFile("marketing_spend", date(2026, 11, 3))
+    spend.rows = [{"date": "2026-10-31", "channel": "抖音", "campaign_id": "c1", "spend": "¥10,000"}]
+    fx_rates = RawFile("fx_rates", date(2026, 11, 3))
+    fx_rates.rows = [{"date": "2026-11-02", "currency": "USD", "rate": "7.20"}]
+    return [events, found_late, feedback, surveys, spend, fx_rates]
+
+
+@dataclass
+class Dbt:
+    url: str
+    target_path: Path
+
+    def __call__(self, *args: str) -> str:
+        env = {
+            **os.environ,
+            **connection.dbt_env(self.url),
+            "DBT_TARGET_PATH": str(self.target_path),
+            "DBT_LOG_PATH": str(self.target_path / "logs"),
+            "DBT_USE_COLORS": "false",
+        }
+        command = [DBT, *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+        result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+        assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+        return result.stdout
+
+    def build(self, *args: str) -> str:
+        return self("build", *SELECTION, "--exclude-resource-type", "unit_test", *args)
+
+
+def _snapshot(url: str) -> dict[str, list[tuple]]:
+    with connection.connect(url) as conn:
+        return {
+            table: sorted(tuple(map(repr, row)) for row in conn.execute(f"select * from {table}").fetchall())
+            for table in COMPARED_TABLES
+        }
+
+
+@pytest.fixture(scope="module")
+def dbt(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Dbt:
+    return Dbt(pg_url, tmp_path_factory.mktemp("dbt_target"))
+
+
+@pytest.fixture(scope="module")
+def incremental_snapshot(pg_url: str, dbt: Dbt) -> dict[str, list[tuple]]:
+    """Batch one, a first build, batch two, an incremental build and a build with nothing new."""
+    with connection.connect(pg_url) as conn:
+        _insert(conn, batch_one())
+    dbt.build()
+    with connection.connect(pg_url) as conn:
+        _insert(conn, batch_two())
+    output = dbt.build()
+    warnings = [line for line in output.splitlines() if " WARN " in line]
+    assert len(warnings) == 1 and "WARN 2 assert_no_events_later_than_lookback" in warnings[0], warnings
+    log = (dbt.target_path / "logs" / "dbt.log").read_text()
+    assert re.search(r'delete from "[^"]+"\."marts"\."fct_events"', log), "fct_events did not run incrementally"
+    dbt.build()
+    return _snapshot(pg_url)
+
+
+def test_incremental_runs_equal_a_full_refresh(pg_url: str, dbt: Dbt, incremental_snapshot: dict) -> None:
+    dbt.build("--full-refresh")
+    full = _snapshot(pg_url)
+    assert incremental_snapshot.keys() == full.keys()
+    for table in COMPARED_TABLES:
+        assert incremental_snapshot[table] == full[table], table
+    assert len(full["marts.fct_events"]) == 148  # 151 raw records minus 3 later copies
+
+
+def test_clean_events_follow_delivery_order(pg_url: str, incremental_snapshot: dict) -> None:
+    with connection.connect(pg_url) as conn:
+        events = dict(conn.execute("select event_id, event_date from marts.fct_events").fetchall())
+        copies = conn.execute("select count(*) from raw.events where event_id = 'signup-u1'").fetchone()[0]
+        orders = dict(conn.execute("select order_id, event_id from marts.fct_orders").fetchall())
+        users = {r[0]: r[1:] for r in conn.execute("select user_id, channel, signup_date from marts.dim_users")}
+    assert copies == 2 and events["signup-u1"] == date(2026, 10, 29)
+    assert events["found-late-copy"] == date(2026, 10, 31)
+    assert events["very-late"] == date(2026, 10, 20)
+    assert orders["o-2026-10-29-4"] == "2026-10-29-u4-purchase"
+    assert "retry-purchase" in events
+    assert users["u1"] == ("douyin", date(2026, 10, 29))
+    assert users["u2"] == ("organic", date(2026, 10, 29))
+    assert users["u3"] == ("unmapped", date(2026, 10, 30))
+    assert users["u14"] == ("organic", date(2026, 11, 2))
+    assert users["u13"] == (None, None)
+
+
+def test_latest_delivery_wins_and_duplicates_are_counted(pg_url: str, incremental_snapshot: dict) -> None:
+    with connection.connect(pg_url) as conn:
+        feedback = conn.execute(
+            "select status, content, first_response_minutes from marts.fct_feedback where feedback_id = 'f1'"
+        ).fetchone()
+        nps = conn.execute("select nps_score from marts.fct_survey_responses where response_id = 'r2'").fetchone()[0]
+        spend = conn.execute(
+            "select spend, spend_reporting from marts.fct_marketing_spend_daily where campaign_id = 'c1'"
+        ).fetchall()
+        gdt = conn.execute(
+            "select channel, fx_rate from marts.fct_marketing_spend_daily where campaign_id = 'c2'"
+        ).fetchone()
+        removed = {
+            (r[0], r[1]): r[2]
+            for r in conn.execute(
+                "select delivery_date, source, duplicates_removed from intermediate.int_duplicates_removed"
+            )
+        }
+    assert feedback == ("resolved", "mail [email]", 1.5)
+    assert nps is None
+    assert [(float(s), float(r)) for s, r in spend] == [(10000.0, 10000.0)]
+    assert gdt[0] == "tencent_ads" and float(gdt[1]) == 7.1
+    # events: the in-file copy and the signup retry on 11-03; batch one's copy of found-late-copy on 11-02
+    assert removed[(date(2026, 11, 2), "events")] == 2
+    assert removed[(date(2026, 11, 3), "events")] == 1
+    assert removed[(date(2026, 11, 1), "events")] == 0
+    assert removed[(date(2026, 11, 2), "feedback")] == 1
+    assert removed[(date(2026, 11, 2), "surveys")] == 1
+    assert removed[(date(2026, 11, 2), "marketing_spend")] == 1
+
+
+def test_backfill_rebuilds_exactly_its_range(pg_url: str, dbt: Dbt, incremental_snapshot: dict) -> None:
+    expected = _snapshot(pg_url)["marts.fct_events"]
+    with connection.connect(pg_url) as conn:
+        # damage days inside the range (rows lost, rows changed) and a day outside it
+        conn.execute("delete from marts.fct_events where event_date = '2026-10-30'")
+        conn.execute("update marts.fct_events set app_version = 'tampered' where event_date = '2026-10-29'")
+        tampered_outside = conn.execute(
+            "update marts.fct_events set app_version = 'tampered' where event_date = '2026-11-02'"
+        ).rowcount
+        conn.commit()
+    dbt.build("--vars", "{backfill_start: '2026-10-29', backfill_end: '2026-10-31'}")
+    with connection.connect(pg_url) as conn:
+        still_tampered = conn.execute(
+            "update marts.fct_events set app_version = null where app_version = 'tampered' returning event_date"
+        ).fetchall()
+        conn.commit()
+    assert tampered_outside > 0
+    assert still_tampered == [(date(2026, 11, 2),)] * tampered_outside
+    assert _snapshot(pg_url)["marts.fct_events"] == expected
