@@ -49,10 +49,12 @@ def pg_server() -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def _fresh_database(server: str) -> Iterator[str]:
+def _fresh_database(server: str, *, create: bool = True) -> Iterator[str]:
+    """A database of its own, dropped afterwards; with create=False only its name is reserved (it does not exist)."""
     name = f"mw_test_{uuid.uuid4().hex[:10]}"
     url = make_conninfo(server, dbname=name)
-    connection.prepare(url)
+    if create:
+        connection.prepare(url)
     try:
         yield url
     finally:
@@ -77,4 +79,4 @@ def fresh_url(pg_server: str) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def new_database(pg_server: str):
     """A factory of fresh databases for session-scoped fixtures: `with new_database() as url: ...`."""
-    return lambda: _fresh_database(pg_server)
+    return lambda create=True: _fresh_database(pg_server, create=create)

@@ -47,7 +47,7 @@ def pipeline(tmp_path_factory, new_database) -> PipelineRun:
     root = tmp_path_factory.mktemp("e2e")
     landing = root / "landing"
     sample = generate(landing, days=28, users=600, progress=False)
-    with new_database() as url:
+    with new_database(create=False) as url:  # the pipeline must create the database and everything in it
         env = {
             **os.environ,
             "PYTHONPATH": str(PROJECT / "plugins"),
