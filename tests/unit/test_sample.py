@@ -30,7 +30,8 @@ REQUIRED = {
     "feedback": ["feedback_id", "user_id", "created_at", "channel", "category", "rating", "content", "status",
                  "first_response_at", "resolved_at"],
     "surveys": ["response_id", "survey_id", "user_id", "submitted_at", "nps_score", "csat_score", "comment"],
-    "marketing_spend": ["date", "channel", "campaign_id", "campaign_name", "impressions", "clicks", "spend", "currency"],
+    "marketing_spend": ["date", "channel", "campaign_id", "campaign_name", "impressions", "clicks", "spend",
+                        "currency"],
     "fx_rates": ["date", "currency", "rate"],
 }  # fmt: skip
 PATH = re.compile(r"^(events|feedback|surveys|marketing_spend|fx_rates)/(\d{4}-\d{2}-\d{2})/[^/]+$")

@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clean", action="store_true", help="no planted defects: a clean, well-formed zone")
     problems = "; ".join(f"{name}: {what}" for name, what in PROBLEMS.items())
     parser.add_argument("--plant", action="append", default=[], choices=sorted(PROBLEMS), metavar="PROBLEM",
-                        help=f"plant an alert scenario (repeatable) - {problems}")  # fmt: skip
+                        help=f"plant an alert scenario (repeatable) - {problems}".replace("%", "%%"))  # fmt: skip
     parser.add_argument("--bench-events", type=int, metavar="N", help="write one events file of N lines to --out FILE")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)

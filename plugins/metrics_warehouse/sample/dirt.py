@@ -45,8 +45,9 @@ class _Dirt:
         )
 
     def insert(self, file: LandingFile, line: Line, after: int | None = None) -> None:
-        first = 1 if file.is_csv else 0  # never before a CSV header
-        position = after + 1 if after is not None else self.rng.randrange(first + 1, len(file.lines))
+        # Between two records (never before a CSV header, nor last in a JSONL file, where a blank line would hide)
+        low, high = (2, len(file.lines) + 1) if file.is_csv else (1, len(file.lines))
+        position = after + 1 if after is not None else self.rng.randrange(low, max(low + 1, high))
         file.lines.insert(position, line)
 
     # --- events ---------------------------------------------------------------------------------------------------
@@ -171,10 +172,12 @@ class _Dirt:
         self._undecodable_export(desk)
 
     def _broken_export(self, prefix: str) -> None:
-        """An export that died mid-quote: rejected; the full export is sent again the next day."""
-        file = self.pick(prefix, 0.5, lambda f: "cs_tickets" in f.name and self.early(1)(f))
+        """An export that died mid-quote: rejected; the full export is sent again later that day.
+
+        (Not the next day: that day's own export may carry newer statuses of the same tickets.)"""
+        file = self.pick(prefix, 0.5, lambda f: "cs_tickets" in f.name and self.early(0)(f))
         if file:
-            whole = moved(file, file.delivery + timedelta(days=1), file.name.replace(".csv", "_reexport.csv"))
+            whole = moved(file, file.delivery, file.name.replace(".csv", "_reexport.csv"))
             self.files[self.files.index(file)] = whole
             cut = len(file.lines) // 2
             row = file.lines[cut].value

@@ -120,13 +120,15 @@ def _feedback_files(world: World) -> list[LandingFile]:
     cs = [t for t in world.tickets if t.system == "cs"]
     for day in world.dates:  # the customer-service desk exports every evening
         rows = [_ticket_row(t, end_of(day), chinese=True) for t in cs if _changed(t, day - timedelta(days=1), day)]
-        files.append(_csv("feedback", day, f"cs_tickets_{day:%Y%m%d}.csv", FEEDBACK_COLUMNS, rows))
+        if rows:
+            files.append(_csv("feedback", day, f"cs_tickets_{day:%Y%m%d}.csv", FEEDBACK_COLUMNS, rows))
     in_app = [t for t in world.tickets if t.system == "in_app"]
     for previous, day in _exports(world.dates):  # in-app feedback: weekly export, one extra column
         rows = [[*_ticket_row(t, end_of(day), chinese=False), "2.3.1"] for t in in_app if _changed(t, previous, day)]
-        files.append(
-            _csv("feedback", day, f"in_app_feedback_{day:%Y%m%d}.csv", [*FEEDBACK_COLUMNS, "sdk_version"], rows)
-        )
+        if rows:
+            files.append(
+                _csv("feedback", day, f"in_app_feedback_{day:%Y%m%d}.csv", [*FEEDBACK_COLUMNS, "sdk_version"], rows)
+            )
     return files
 
 

@@ -48,17 +48,17 @@ class Channel:
 CHANNELS = (
     Channel("organic", 34, (("", 3), (None, 1), (MISSING, 3)), "", (), 0, 0, 0, 1.05, 0.34),
     Channel("douyin", 18, (("抖音", 6), ("Douyin", 3), ("tiktok", 1)), "feed",
-            (("dy_feed_q4", "抖音信息流-拉新"), ("dy_live_q4", "抖音直播间")), 38, 0.045, 0.012, 0.8, 0.26, "Douyin"),
+            (("dy_feed_q4", "抖音信息流-拉新"), ("dy_live_q4", "抖音直播间")), 95, 0.045, 0.012, 0.8, 0.26, "Douyin"),
     Channel("tencent_ads", 14, (("腾讯广告", 6), ("gdt", 3), ("騰訊廣告", 1)), "cpc",
-            (("gdt_moments_01", "朋友圈广告"), ("gdt_mp_02", "公众号底部广告")), 46, 0.05, 0.01, 0.95, 0.3, "腾讯广告"),
+            (("gdt_moments_01", "朋友圈广告"), ("gdt_mp_02", "公众号底部广告")), 120, 0.05, 0.01, 0.95, 0.3, "腾讯广告"),
     Channel("xiaohongshu", 12, (("小红书", 5), ("xhs", 4), ("小紅書", 1)), "social",
-            (("xhs_notes_q4", "小红书种草笔记"), ("xhs_search_q4", "小红书搜索")), 55, 0.06, 0.02, 1.1, 0.38, "xhs"),
+            (("xhs_notes_q4", "小红书种草笔记"), ("xhs_search_q4", "小红书搜索")), 140, 0.06, 0.02, 1.1, 0.38, "xhs"),
     Channel("baidu_sem", 9, (("百度", 5), ("baidu", 5)), "cpc",
-            (("bd_brand", "百度品牌词"), ("bd_generic", "百度通用词")), 62, 0.08, 0.03, 1.15, 0.42, "baidu"),
+            (("bd_brand", "百度品牌词"), ("bd_generic", "百度通用词")), 160, 0.08, 0.03, 1.15, 0.42, "baidu"),
     Channel("weibo", 6, (("微博", 6), ("weibo", 4)), "social",
-            (("wb_fans_q4", "微博粉丝通"), ("wb_hot_q4", "微博热搜")), 41, 0.035, 0.009, 0.75, 0.22, "微博"),
+            (("wb_fans_q4", "微博粉丝通"), ("wb_hot_q4", "微博热搜")), 105, 0.035, 0.009, 0.75, 0.22, "微博"),
     Channel("wechat", 7, (("微信", 5), ("wechat", 5)), "social",
-            (("wx_kol_q4", "公众号KOL"), ("wx_group_q4", "社群裂变")), 33, 0.07, 0.025, 1.0, 0.33, "wechat"),
+            (("wx_kol_q4", "公众号KOL"), ("wx_group_q4", "社群裂变")), 85, 0.07, 0.025, 1.0, 0.33, "wechat"),
 )  # fmt: skip
 # Only exists when the unknown_alias problem is planted: an alias the shipped seed does not know.
 UNKNOWN_CHANNEL = Channel("unmapped", 0, ((UNKNOWN_ALIAS, 1),), "feed", (("ks_test_01", "快手拉新测试"),),
@@ -201,9 +201,6 @@ def _users(rng: random.Random, n_users: int, dates: list[date], problems: Proble
     users = []
     for n, signup_day in enumerate([None] * n_legacy + signup_days, start=1):
         channel = CHANNELS[0] if signup_day is None else rng.choices(CHANNELS, [c.weight for c in CHANNELS])[0]
-        if problems.unknown_alias and signup_day is not None and signup_day >= len(dates) - 7 and channel.cac:
-            if rng.random() < 0.2:
-                channel = UNKNOWN_CHANNEL
         platform = _pick(rng, (("ios", 35), ("android", 40), ("web", 10), ("miniprogram", 15)))
         engagement = min(0.95, rng.betavariate(2.2, 2.4) * channel.retention)
         users.append(
@@ -223,6 +220,17 @@ def _users(rng: random.Random, n_users: int, dates: list[date], problems: Proble
                 variants={e.experiment_id: rng.choice(("control", "treatment")) for e in EXPERIMENTS},
             )
         )
+        # Drawn either way and applied last: planting the problem relabels some signups and changes nothing else.
+        relabel = rng.random() < 0.2
+        if (
+            problems.unknown_alias
+            and relabel
+            and signup_day is not None
+            and signup_day >= len(dates) - 7
+            and channel.cac
+        ):
+            users[-1].channel, users[-1].utm_source = UNKNOWN_CHANNEL, UNKNOWN_ALIAS
+            users[-1].campaign_id = UNKNOWN_CHANNEL.campaigns[0][0]
     return users
 
 
