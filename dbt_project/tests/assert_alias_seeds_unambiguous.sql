@@ -10,12 +10,12 @@ with
 
 aliases as (
     {% for seed, target_column in seeds.items() %}
-        select
-            '{{ seed }}' as seed_name,
-            {{ normalize_alias('alias') }} as alias_key,
-            {{ normalize_alias(target_column) }} as canonical
-        from {{ ref(seed) }}
-        {% if not loop.last %}union all{% endif %}
+    select
+        '{{ seed }}' as seed_name,
+        {{ normalize_alias('alias') }} as alias_key,
+        {{ normalize_alias(target_column) }} as canonical
+    from {{ ref(seed) }}
+    {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 

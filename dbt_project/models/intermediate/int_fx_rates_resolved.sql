@@ -44,19 +44,17 @@ unioned as (
     from latest_delivered
     union all
     select
-        currency,
-        rate_date,
-        rate,
+        fallback_to_reporting.currency,
+        fallback_to_reporting.rate_date,
+        fallback_to_reporting.rate,
         'fallback' as rate_source,
         null::date as delivery_date
     from fallback_to_reporting
-    where not exists (
-        select 1
-        from latest_delivered
-        where
-            latest_delivered.currency = fallback_to_reporting.currency
-            and latest_delivered.rate_date = fallback_to_reporting.rate_date
-    )
+    left join latest_delivered
+        on
+            fallback_to_reporting.currency = latest_delivered.currency
+            and fallback_to_reporting.rate_date = latest_delivered.rate_date
+    where latest_delivered.currency is null
 ),
 
 final as (

@@ -14,7 +14,7 @@ final as (
             array_agg(distinct feature order by feature) filter (
                 where event_name = 'feature_use' and feature is not null
             ),
-            '{}'::text []
+            '{}'::text[]
         ) as features
     from events
     where is_activity and user_id is not null

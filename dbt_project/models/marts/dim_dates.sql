@@ -28,30 +28,30 @@ bounds as (
         from clean_events
         union all
         select
-            min(spend_date),
-            max(spend_date)
+            min(spend_date) as first_date,
+            max(spend_date) as last_date
         from spend
         union all
         select
-            min(created_date),
-            max(created_date)
+            min(created_date) as first_date,
+            max(created_date) as last_date
         from feedback
         union all
         select
-            min(submitted_date),
-            max(submitted_date)
+            min(submitted_date) as first_date,
+            max(submitted_date) as last_date
         from responses
     ) as source_bounds
 ),
 
 final as (
     select
-        days.day::date as date,
-        date_trunc('week', days.day)::date as iso_week_start,
-        date_trunc('month', days.day)::date as month_start,
-        extract(isodow from days.day)::integer as day_of_week
+        series.calendar_day::date as date,
+        date_trunc('week', series.calendar_day)::date as iso_week_start,
+        date_trunc('month', series.calendar_day)::date as month_start,
+        extract(isodow from series.calendar_day)::integer as day_of_week
     from bounds
-    cross join lateral generate_series(bounds.first_date, bounds.last_date, interval '1 day') as days (day)
+    cross join lateral generate_series(bounds.first_date, bounds.last_date, interval '1 day') as series (calendar_day)
 )
 
 select * from final

@@ -13,19 +13,28 @@ existing as (
     select * from {{ this }}
 ),
 
+watermarks as (
+    select
+        coalesce(max(file_id), 0) as max_file_id,
+        max(event_date) - {{ var('lookback_days') | int }} as window_start
+    from existing
+),
+
 touched_event_ids as (
     {% if backfill is not none %}
-        select event_id
-        from raw_events
-        where event_date between {{ backfill[0] }} and {{ backfill[1] }}
+    select event_id
+    from raw_events
+    where event_date between {{ backfill[0] }} and {{ backfill[1] }}
     {% else %}
-        select event_id
-        from raw_events
-        where file_id > (select coalesce(max(existing.file_id), 0) from existing)
-        union
-        select event_id
-        from existing
-        where event_date >= (select max(existing.event_date) from existing) - {{ var('lookback_days') | int }}
+    select raw_events.event_id
+    from raw_events
+    cross join watermarks
+    where raw_events.file_id > watermarks.max_file_id
+    union
+    select existing.event_id
+    from existing
+    cross join watermarks
+    where existing.event_date >= watermarks.window_start
     {% endif %}
 ),
 
