@@ -102,7 +102,8 @@ class _Dirt:
         for n, (reason, make) in enumerate(junk):
             file = self.pick("events/", (n + 0.5) / len(junk), self.early(0))
             if file:
-                self.insert(file, Line(make(file), Tag(reason, reason, "quarantined")))
+                outcome = "skipped" if reason == "blank_line" else "quarantined"  # a blank line carries no record
+                self.insert(file, Line(make(file), Tag(reason, reason, outcome)))
 
     def duplicate_events(self) -> None:
         """Client retries: the same event again in a later delivery, once with another event_time."""

@@ -30,8 +30,9 @@ class Defect:
     line: int | None  # 1-based physical line where the record starts (CSV: the header is line 1); None: whole file
     record: int | None  # 1-based record number (JSON line; CSV data record after the header); None: whole file
     kind: str  # what was planted, e.g. malformed_json, duplicate_event, gb18030, content_sql
-    reason: str | None  # the reason code ingestion must record (quarantine or ledger); None: the record loads
-    outcome: str  # records: quarantined | skipped | loaded; files: rejected | duplicate_file | empty | loaded
+    reason: str | None  # the reason code ingestion must record (quarantine, skip rule or ledger); None: it loads
+    # records: quarantined | skipped (blank_line, total_row) | loaded; files: rejected | duplicate_file | empty | loaded
+    outcome: str
 
 
 @dataclass
@@ -133,8 +134,9 @@ def generate(
         changed=changed,
         defects=defects,
     )
-    manifest = {k: v for k, v in asdict(summary).items() if k not in ("out", "changed")}
+    manifest = {k: v for k, v in asdict(summary).items() if k not in ("out", "changed", "files")}
     manifest |= {"start_date": start.isoformat(), "end_date": end_date.isoformat(), "plant": list(summary.plant)}
+    manifest |= {"files_per_source": summary.files}
     manifest["files"] = {path: hashlib.sha256(r.data).hexdigest() for path, (_, r) in rendered.items()}
     write_manifest(out, manifest)
     return summary
