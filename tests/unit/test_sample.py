@@ -61,7 +61,7 @@ def event_reason(text: str, delivery: date) -> str | None:
             moment = datetime.fromisoformat(value)
             moment = moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
     except (TypeError, ValueError):
-        return "bad_timestamp"
+        return "bad_timestamp:event_time"
     if moment > datetime.combine(delivery + timedelta(days=2), datetime.min.time(), SHANGHAI):
         return "future_event_time"
     return "before_min_date" if moment < MIN_DATE else None
@@ -269,8 +269,8 @@ def test_defect_list_matches_the_files(dirty):
     assert found_bad_records(files, rejected_paths(summary)) == planted
 
     reasons = {d.reason for d in summary.defects if d.reason}
-    assert {"malformed_json", "not_an_object", "missing_field:event_id", "bad_timestamp", "future_event_time",
-            "before_min_date", "blank_line", "out_of_range:nps_score", "out_of_range:csat_score", "bad_number:spend",
+    assert {"malformed_json", "not_an_object", "missing_field:event_id", "bad_timestamp:event_time",
+            "future_event_time", "before_min_date", "blank_line", "out_of_range:nps_score", "out_of_range:csat_score", "bad_number:spend",
             "total_row", "corrupt_gzip", "undecodable", "missing_column:campaign_id", "unterminated_quote",
             "duplicate_file", "empty"} <= reasons  # fmt: skip
 

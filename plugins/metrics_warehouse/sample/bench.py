@@ -14,7 +14,7 @@ from metrics_warehouse.sample.population import FEATURES, PAGES, SHANGHAI
 from metrics_warehouse.sample.writers import format_time, json_line
 
 BAD_EVERY = 250  # about 0.4% of the lines are bad, one reason after another
-_BAD = ("malformed_json", "missing_field:event_id", "bad_timestamp", "not_an_object", "blank_line")
+_BAD = ("malformed_json", "missing_field:event_id", "bad_timestamp:event_time", "not_an_object", "blank_line")
 _NAMES = (("page_view", 50), ("feature_use", 25), ("login", 12), ("experiment_exposure", 5), ("purchase", 3),
           ("signup", 2), ("refund", 1), ("app_crash", 1))  # fmt: skip
 
@@ -98,7 +98,7 @@ def _spoil(record: dict, line: str, reason: str) -> str:
         return line[:-17]
     if reason == "missing_field:event_id":
         return json_line({k: v for k, v in record.items() if k != "event_id"})
-    if reason == "bad_timestamp":
+    if reason == "bad_timestamp:event_time":
         return json_line({**record, "event_time": "yesterday"})
     if reason == "not_an_object":
         return "[1,2]"
