@@ -49,6 +49,7 @@ class AlertOutcome:
     threshold: str | None
     owner: str
     raised_at: datetime
+    alert_ids: list[int] = field(default_factory=list)  # its ops.alerts rows, one per channel
     deliveries: list[Delivery] = field(default_factory=list)
 
 
@@ -68,9 +69,10 @@ def evaluate(
     if unknown := sorted({r.owner for r in selected} - owners.keys()):
         raise ConfigError(f"alert rule owner(s) not in owners.yml: {', '.join(unknown)}")
     with connect(url, autocommit=True) as conn:
-        conn.execute(resources.files("metrics_warehouse.alerting").joinpath("ddl.sql").read_text())
+        # One evaluation at a time (the gates, the main DAG and the hourly DAG may overlap).
         conn.execute("select pg_advisory_lock(hashtext('metrics_warehouse.alerting'))")
         try:
+            conn.execute(resources.files("metrics_warehouse.alerting").joinpath("ddl.sql").read_text())
             retry_pending(conn, owners, descriptions)
             outcomes = []
             for rule in selected:
@@ -96,7 +98,7 @@ def _evaluate_rule(conn: psycopg.Connection, rule: Rule, owner: Owner, now: date
                 for v in changed
             ]
             for outcome in outcomes:
-                _record(conn, outcome, owner)
+                outcome.alert_ids = _record(conn, outcome, owner)
             return outcomes
     except psycopg.Error as error:
         # A rule whose tables do not exist yet (before the first dbt build) must not stop the others.
@@ -104,7 +106,7 @@ def _evaluate_rule(conn: psycopg.Connection, rule: Rule, owner: Owner, now: date
         return []
 
 
-def _record(conn: psycopg.Connection, outcome: AlertOutcome, owner: Owner) -> None:
+def _record(conn: psycopg.Connection, outcome: AlertOutcome, owner: Owner) -> list[int]:
     names = [c.name for c in owner.channels] or [NO_CHANNEL]
     with conn.cursor() as cur:
         cur.executemany(
@@ -112,6 +114,7 @@ def _record(conn: psycopg.Connection, outcome: AlertOutcome, owner: Owner) -> No
             insert into ops.alerts (raised_at, rule, kind, severity, subject, value, threshold, owner, channel,
                 delivery_status, delivery_attempts)
             values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0)
+            returning alert_id
             """,
             [
                 (
@@ -128,15 +131,18 @@ def _record(conn: psycopg.Connection, outcome: AlertOutcome, owner: Owner) -> No
                 )
                 for name in names
             ],
+            returning=True,
         )
+        ids = []
+        while True:
+            ids.append(cur.fetchone()[0])
+            if not cur.nextset():
+                return ids
 
 
 def _rows(conn: psycopg.Connection, outcome: AlertOutcome) -> list[dict]:
     with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(
-            "select * from ops.alerts where raised_at = %s and rule = %s and kind = %s and subject = %s order by alert_id",
-            (outcome.raised_at, outcome.rule, outcome.kind, outcome.subject),
-        )
+        cur.execute("select * from ops.alerts where alert_id = any(%s) order by alert_id", (outcome.alert_ids,))
         return cur.fetchall()
 
 
