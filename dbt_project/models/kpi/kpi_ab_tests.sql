@@ -28,8 +28,8 @@ converted as (
     inner join orders
         on
             first_exposures.user_id = orders.user_id
-            and orders.ordered_at >= first_exposures.exposed_at
-            and orders.ordered_at < first_exposures.exposed_at + interval '7 days'
+            and first_exposures.exposed_at <= orders.ordered_at
+            and first_exposures.exposed_at + interval '7 days' > orders.ordered_at
 ),
 
 variants as (
@@ -58,7 +58,10 @@ compared as (
         control.exposed_users as n_control
     from variants
     left join variants as control
-        on variants.experiment_id = control.experiment_id and control.variant = 'control' and variants.variant != 'control'
+        on
+            variants.experiment_id = control.experiment_id
+            and control.variant = 'control'
+            and variants.variant != 'control'
 ),
 
 tested as (

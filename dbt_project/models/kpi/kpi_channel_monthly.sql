@@ -21,7 +21,7 @@ monthly_spend as (
         sum(clicks) as clicks,
         sum(signups) as signups
     from channel_daily
-    group by 1, 2
+    group by date_trunc('month', date), channel
 ),
 
 -- cohort measures over the channel's signup_dates of the month, each counted only once its window has elapsed
@@ -41,7 +41,7 @@ monthly_cohorts as (
         sum(user_cohorts.net_revenue_30d) as net_revenue_30d
     from user_cohorts
     cross join as_of
-    group by 1, 2
+    group by date_trunc('month', user_cohorts.signup_date), user_cohorts.channel
 ),
 
 measured as (
@@ -71,20 +71,30 @@ measured as (
         on monthly_spend.month_start = monthly_cohorts.month_start and monthly_spend.channel = monthly_cohorts.channel
 ),
 
--- percent_rank() among the graded channels of the month with a value, oriented so that the best gets 1
+-- percent_rank() among the graded channels of the month with a value (NULLs and ungraded rows are partitioned away),
+-- oriented so that the best gets 1
 ranked as (
     select
         *,
-        case when is_graded and cac is not null then percent_rank() over (
-            partition by month_start, is_graded, cac is null order by cac desc
-        ) end as cac_rank,
-        case when is_graded and retention_d7 is not null then percent_rank() over (
+        percent_rank() over (partition by month_start, is_graded, cac is null order by cac desc) as cac_percent_rank,
+        percent_rank() over (
             partition by month_start, is_graded, retention_d7 is null order by retention_d7
-        ) end as retention_d7_rank,
-        case when is_graded and purchase_conversion_30d is not null then percent_rank() over (
+        ) as retention_d7_percent_rank,
+        percent_rank() over (
             partition by month_start, is_graded, purchase_conversion_30d is null order by purchase_conversion_30d
-        ) end as purchase_conversion_30d_rank
+        ) as purchase_conversion_30d_percent_rank
     from measured
+),
+
+graded_ranks as (
+    select
+        *,
+        case when is_graded and cac is not null then cac_percent_rank end as cac_rank,
+        case when is_graded and retention_d7 is not null then retention_d7_percent_rank end as retention_d7_rank,
+        case
+            when is_graded and purchase_conversion_30d is not null then purchase_conversion_30d_percent_rank
+        end as purchase_conversion_30d_rank
+    from ranked
 ),
 
 scored as (
@@ -103,7 +113,7 @@ scored as (
             )::numeric,
             10
         )) as grade_score
-    from ranked
+    from graded_ranks
 ),
 
 final as (

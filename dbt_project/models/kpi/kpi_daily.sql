@@ -25,9 +25,9 @@ spend as (
 ),
 
 spine as (
-    select day::date as date
+    select spine_days.spine_day::date as date
     from as_of
-    cross join generate_series(as_of.first_date, as_of.as_of_date, interval '1 day') as day
+    cross join generate_series(as_of.first_date, as_of.as_of_date, interval '1 day') as spine_days (spine_day)
 ),
 
 -- Distinct users over a trailing window of N days without re-scanning history per day: each user-day adds the user to
@@ -61,9 +61,17 @@ window_deltas as (
         date,
         sum(delta) as delta
     from (
-        select window_days, covered_from as date, 1 as delta from coverage
+        select
+            window_days,
+            covered_from as date,
+            1 as delta
+        from coverage
         union all
-        select window_days, covered_until as date, -1 as delta from coverage
+        select
+            window_days,
+            covered_until as date,
+            -1 as delta
+        from coverage
     ) as deltas
     group by window_days, date
 ),
@@ -75,9 +83,18 @@ rolling_active as (
         date,
         sum(delta) over (partition by window_days order by date) as active_users
     from (
-        select window_days, date, delta from window_deltas
+        select
+            window_days,
+            date,
+            delta
+        from window_deltas
         union all
-        select windows.window_days, spine.date, 0 as delta from spine cross join windows
+        select
+            windows.window_days,
+            spine.date,
+            0 as delta
+        from spine
+        cross join windows
     ) as all_deltas
 ),
 
@@ -184,7 +201,8 @@ final as (
         gross_revenue - refunds as net_revenue,
         cogs,
         case
-            when gross_revenue - refunds > 0 then {{ safe_divide('gross_revenue - refunds - cogs', 'gross_revenue - refunds') }}
+            when gross_revenue - refunds > 0
+                then {{ safe_divide('gross_revenue - refunds - cogs', 'gross_revenue - refunds') }}
         end as gross_margin,
         {{ safe_divide('gross_revenue', 'orders') }} as aov,
         {{ safe_divide('gross_revenue - refunds', 'dau') }} as arpu,

@@ -118,7 +118,10 @@ user_period_orders as (
         sum(orders.amount_reporting) as gross_revenue
     from orders
     cross join period_types
-    group by 1, 2, 3
+    group by
+        period_types.period_type,
+        date_trunc(period_types.period_type, orders.order_date::timestamp),
+        orders.user_id
 ),
 
 period_orders as (
@@ -140,7 +143,7 @@ period_refunds as (
         sum(refunds.amount_reporting) as refunds
     from refunds
     cross join period_types
-    group by 1, 2
+    group by period_types.period_type, date_trunc(period_types.period_type, refunds.refund_date::timestamp)
 ),
 
 period_spend as (
@@ -150,7 +153,7 @@ period_spend as (
         sum(spend.spend_reporting) as marketing_spend
     from spend
     cross join period_types
-    group by 1, 2
+    group by period_types.period_type, date_trunc(period_types.period_type, spend.spend_date::timestamp)
 ),
 
 joined as (
@@ -231,13 +234,24 @@ final as (
         complete,
 
         -- measures: NULL while the period has not ended by as_of_date
-        {%- for measure in [
-            'active_users', 'new_users', 'cumulative_users', 'user_growth_rate', 'churned_users', 'churn_rate',
-            'orders', 'buyers', 'repeat_buyers', 'repurchase_rate', 'gross_revenue', 'refunds', 'net_revenue',
-            'arpu', 'aov', 'marketing_spend', 'paid_new_users', 'cac',
-        ] %}
-        case when complete then {{ measure }} end as {{ measure }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        case when complete then active_users end as active_users,
+        case when complete then new_users end as new_users,
+        case when complete then cumulative_users end as cumulative_users,
+        case when complete then user_growth_rate end as user_growth_rate,
+        case when complete then churned_users end as churned_users,
+        case when complete then churn_rate end as churn_rate,
+        case when complete then orders end as orders,
+        case when complete then buyers end as buyers,
+        case when complete then repeat_buyers end as repeat_buyers,
+        case when complete then repurchase_rate end as repurchase_rate,
+        case when complete then gross_revenue end as gross_revenue,
+        case when complete then refunds end as refunds,
+        case when complete then net_revenue end as net_revenue,
+        case when complete then arpu end as arpu,
+        case when complete then aov end as aov,
+        case when complete then marketing_spend end as marketing_spend,
+        case when complete then paid_new_users end as paid_new_users,
+        case when complete then cac end as cac
     from measured
 )
 

@@ -125,7 +125,7 @@ profiled as (
 rfm as (
     select
         user_id,
-        ntile(5) over (order by recency_days desc, user_id) as rfm_r,
+        ntile(5) over (order by recency_days desc, user_id asc) as rfm_r,
         ntile(5) over (order by orders_365d, user_id) as rfm_f,
         ntile(5) over (order by net_revenue_365d, user_id) as rfm_m
     from profiled

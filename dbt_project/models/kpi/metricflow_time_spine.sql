@@ -5,13 +5,13 @@ with as_of as (
 ),
 
 final as (
-    select day::date as date_day
+    select spine_days.spine_day::date as date_day
     from as_of
     cross join generate_series(
         '{{ var("min_event_date") }}'::date,
         coalesce(as_of.as_of_date, '{{ var("min_event_date") }}'::date) + 365,
         interval '1 day'
-    ) as day
+    ) as spine_days (spine_day)
 )
 
 select * from final
