@@ -11,7 +11,7 @@ import math
 import random
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 from metrics_warehouse.sample.problems import UNKNOWN_ALIAS, Problems
@@ -27,6 +27,7 @@ LANDING_PAGES = ("/", "/pricing", "/download", "/blog/how-to-start", "/campaign/
 PRODUCTS = (("vip_month", 30.0, 8), ("vip_quarter", 78.0, 4), ("vip_year", 268.0, 2), ("credits_100", 12.0, 6),
             ("credits_500", 49.0, 3), ("team_seat", 199.0, 1))  # fmt: skip
 FEEDBACK_CATEGORIES = (("question", 35), ("complaint", 20), ("bug", 20), ("suggestion", 15), ("praise", 10))
+_DOUBLE_11 = {(11, 8), (11, 9), (11, 10), (11, 11)}  # 双十一: more signups, a discount, more orders on the day
 CS_CHANNELS = (("微信", 28), ("wechat", 6), ("email", 14), ("邮件", 8), ("phone", 24), ("电话", 20))
 
 
@@ -90,7 +91,6 @@ class User:
     app_version: str
     features: tuple[str, ...]
     variants: dict[str, str]
-    exposed: set[str] = field(default_factory=set)
 
 
 @dataclass(slots=True)
@@ -234,7 +234,6 @@ def _users(rng: random.Random, n_users: int, dates: list[date], problems: Proble
     return users
 
 
-_DOUBLE_11 = {(11, 8), (11, 9), (11, 10), (11, 11)}
 # Share of sessions starting in each local hour 0..22 (sessions start before 23:00 so they end the same day).
 _HOUR_WEIGHTS = (1, 0.5, 0.3, 0.2, 0.2, 0.4, 1, 2, 3.5, 4, 3.5, 3, 3.5, 3, 2.5, 2.5, 2.5, 3, 3.5, 4.5, 5.5, 6, 7.5)
 
@@ -295,7 +294,6 @@ class _Day:
 
     def expose(self, user: User, experiment_id: str, at: datetime) -> None:
         if any(e.experiment_id == experiment_id for e in self.running):
-            user.exposed.add(experiment_id)
             variant = user.variants[experiment_id]
             self.emit("experiment_exposure", at, user, {"experiment_id": experiment_id, "variant": variant})
 
