@@ -8,7 +8,7 @@ orders as (
     select * from {{ ref('fct_orders') }}
 ),
 
--- a user's variant is the one of their first exposure to the experiment
+-- a user's variant is the one of their first exposure to the experiment (exposures without a variant assign none)
 first_exposures as (
     select distinct on (experiment_id, user_id)
         experiment_id,
@@ -16,7 +16,11 @@ first_exposures as (
         variant,
         event_at as exposed_at
     from events
-    where event_name = 'experiment_exposure' and user_id is not null and experiment_id is not null
+    where
+        event_name = 'experiment_exposure'
+        and user_id is not null
+        and experiment_id is not null
+        and variant is not null
     order by experiment_id, user_id, event_at, event_id
 ),
 
