@@ -6,7 +6,8 @@
 {#-
     The canonical value of an alias through a seed users edit (columns `alias` and `target_column`).
     A null or blank value becomes `blank_value`; a value not in the seed becomes 'unmapped'.
-    Pass a qualified expression (`spend.channel`): the lookup is a correlated subquery over the seed's columns.
+    The seed is read once per query as a json object {normalized alias: canonical} (an uncorrelated subquery),
+    so mapping costs one lookup per row.
 -#}
 {% macro map_alias(expression, seed_name, target_column, blank_value='unmapped') -%}
     (
@@ -15,10 +16,9 @@
                 then {{ "null" if blank_value is none else "'" ~ blank_value ~ "'" }}
             else coalesce(
                 (
-                    select min(aliases.{{ target_column }})
+                    select jsonb_object_agg({{ normalize_alias('aliases.alias') }}, aliases.{{ target_column }})
                     from {{ ref(seed_name) }} as aliases
-                    where {{ normalize_alias('aliases.alias') }} = {{ normalize_alias(expression) }}
-                ),
+                ) ->> {{ normalize_alias(expression) }},
                 'unmapped'
             )
         end

@@ -4,7 +4,8 @@
 {%- set backfill = backfill_range() %}
 with
 
-raw_events as (
+raw_events as not materialized (
+    -- referenced twice; inlined so that filters on raw columns reach raw.events before any parsing
     select * from {{ ref('stg_raw__events') }}
 ),
 

@@ -1,15 +1,31 @@
 -- one row per raw event record (duplicates kept; fct_events deduplicates)
-with
-
-events as (
-    select * from {{ source('raw', 'events') }}
-),
-
-ledger as (
-    select * from {{ source('ops', 'ingest_ledger') }}
-),
-
-parsed as (
+-- No import CTEs on purpose: PostgreSQL cannot flatten a view with a WITH clause into the query reading it, and then
+-- fct_events' incremental filter on event_id could not reach raw.events before every record is parsed.
+select
+    file_id,
+    line_number,
+    delivery_date,
+    event_id,
+    event_name,
+    event_at,
+    {{ business_date('event_at') }} as event_date,
+    event_name in ({{ "'" ~ var('activity_events') | join("', '") ~ "'" }}) as is_activity,
+    user_id,
+    anonymous_id,
+    platform,
+    app_version,
+    received_at,
+    utm_source,
+    utm_medium,
+    utm_campaign,
+    feature,
+    experiment_id,
+    variant,
+    order_id,
+    currency,
+    amount,
+    cost
+from (
     select
         -- keys and lineage
         events.file_id,
@@ -39,36 +55,6 @@ parsed as (
         upper(nullif(btrim(events.payload -> 'properties' ->> 'currency'), '')) as currency,
         {{ parse_number("events.payload -> 'properties' ->> 'amount'") }} as amount,
         {{ parse_number("events.payload -> 'properties' ->> 'cost'") }} as cost
-    from events
-    inner join ledger on events.file_id = ledger.file_id
-),
-
-final as (
-    select
-        file_id,
-        line_number,
-        delivery_date,
-        event_id,
-        event_name,
-        event_at,
-        {{ business_date('event_at') }} as event_date,
-        event_name in ({{ "'" ~ var('activity_events') | join("', '") ~ "'" }}) as is_activity,
-        user_id,
-        anonymous_id,
-        platform,
-        app_version,
-        received_at,
-        utm_source,
-        utm_medium,
-        utm_campaign,
-        feature,
-        experiment_id,
-        variant,
-        order_id,
-        currency,
-        amount,
-        cost
-    from parsed
-)
-
-select * from final
+    from {{ source('raw', 'events') }} as events
+    inner join {{ source('ops', 'ingest_ledger') }} as ledger on events.file_id = ledger.file_id
+) as parsed
