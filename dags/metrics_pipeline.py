@@ -19,7 +19,7 @@ from pathlib import Path
 
 from airflow.sdk import Asset, dag, get_current_context, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
-from cosmos.constants import LoadMode, TestBehavior
+from cosmos.constants import LoadMode, TestBehavior, TestIndirectSelection
 
 from metrics_warehouse import orchestration
 from metrics_warehouse.ingest.landing import SOURCES
@@ -61,7 +61,11 @@ def metrics_pipeline():
             target_name="warehouse",
             profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml",
         ),
-        execution_config=ExecutionConfig(dbt_executable_path=str(Path(sys.executable).parent / "dbt")),
+        execution_config=ExecutionConfig(
+            dbt_executable_path=str(Path(sys.executable).parent / "dbt"),
+            # A test that reads several models runs with the last of them to be built, never before.
+            test_indirect_selection=TestIndirectSelection.BUILDABLE,
+        ),
         render_config=RenderConfig(load_method=LoadMode.DBT_LS, test_behavior=TestBehavior.BUILD),
         operator_args={"install_deps": False},
         default_args={"owner": "analytics_engineering", "retries": 1},
