@@ -16,7 +16,6 @@ from metrics_warehouse.ingest.values import parse_timestamp
 
 TABLE = "raw.events"
 COLUMNS = ("event_id", "event_name", "event_time", "user_id", "payload")
-REQUIRED = ("event_id", "event_name", "event_time")
 _BLANK = Skipped("blank_line")
 
 
@@ -53,24 +52,24 @@ def _lines(stream: BinaryIO, path: Path) -> Iterator[str]:
 
 
 def parse_line(line: str, context: ReadContext) -> tuple[str, str, str, str | None, str]:
-    """Validate one line; the accepted row keeps the original JSON text as its payload."""
+    """Validate one line; the accepted row keeps the original JSON text as its payload.
+
+    This runs once per event line, so the common case takes the shortest path; rejections explain themselves.
+    """
     try:
         event = orjson.loads(line)
     except orjson.JSONDecodeError as error:
         raise RecordRejected("malformed_json", f"not valid JSON: {error}") from None
-    if not isinstance(event, dict):
+    if type(event) is not dict:
         raise RecordRejected("not_an_object", f"a JSON {type(event).__name__}, not an object")
     if "\\u0000" in line:
         raise RecordRejected("unsupported_character", "a \\u0000 escape, which PostgreSQL jsonb cannot store")
-    for field in REQUIRED:
-        value = event.get(field)
-        if value is None or value == "":
-            raise RecordRejected(f"missing_field:{field}", f"required field {field} is missing or empty")
-    event_id, event_name, event_time = event["event_id"], event["event_name"], event["event_time"]
-    if not isinstance(event_id, str | int) or isinstance(event_id, bool):
-        raise RecordRejected("bad_type:event_id", "event_id must be a string")
-    if not isinstance(event_name, str):
-        raise RecordRejected("bad_type:event_name", "event_name must be a string")
+    event_id, event_name, event_time = event.get("event_id"), event.get("event_name"), event.get("event_time")
+    if not (type(event_id) is str and event_id and type(event_name) is str and event_name):
+        event_id = _required_text(event, "event_id", allow_int=True)
+        event_name = _required_text(event, "event_name")
+    if event_time is None or event_time == "":
+        raise RecordRejected("missing_field:event_time", "required field event_time is missing or empty")
     parsed = parse_timestamp(event_time, "event_time", context.source_zone)
     if parsed > context.latest_event_time:
         raise RecordRejected(
@@ -79,15 +78,22 @@ def parse_line(line: str, context: ReadContext) -> tuple[str, str, str, str | No
         )
     if parsed < context.earliest_event_time:
         raise RecordRejected(
-            "before_min_date", f"event_time {event_time} is before {context.earliest_event_time.date()}"
+            "before_min_date", f"event_time {event_time} is before METRICS_MIN_EVENT_DATE {context.min_event_date}"
         )
     user_id = event.get("user_id")
-    if user_id is not None and not isinstance(user_id, str | int):
-        raise RecordRejected("bad_type:user_id", "user_id must be a string or null")
-    return (
-        str(event_id),
-        event_name,
-        str(event_time),
-        None if user_id is None or user_id == "" else str(user_id),
-        line,
-    )
+    if user_id is not None and type(user_id) is not str:
+        if type(user_id) is not int:
+            raise RecordRejected("bad_type:user_id", "user_id must be a string or null")
+        user_id = str(user_id)
+    return event_id, event_name, event_time if type(event_time) is str else str(event_time), user_id or None, line
+
+
+def _required_text(event: dict, field: str, *, allow_int: bool = False) -> str:
+    value = event.get(field)
+    if value is None or value == "":
+        raise RecordRejected(f"missing_field:{field}", f"required field {field} is missing or empty")
+    if type(value) is int and allow_int:
+        return str(value)
+    if type(value) is not str:
+        raise RecordRejected(f"bad_type:{field}", f"{field} must be a string, got {type(value).__name__}")
+    return value

@@ -5,8 +5,10 @@ Concurrent runs serialise on an advisory lock per content hash, so a file is nev
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO
@@ -16,7 +18,7 @@ import psycopg
 
 from metrics_warehouse.ingest import csv_sources, events
 from metrics_warehouse.ingest.landing import LandingFile
-from metrics_warehouse.ingest.reasons import FileRejected, RecordRejected
+from metrics_warehouse.ingest.reasons import FileRejected
 from metrics_warehouse.ingest.records import ReadContext, Records, Skipped, copy_line
 from metrics_warehouse.settings import Settings
 
@@ -142,33 +144,29 @@ def _copy_records(
     quarantine: IO[str],
 ) -> None:
     file_id = result.file_id
+    read = loaded = quarantined = skipped = 0
     batch: list[str] = []
-    with (
-        conn.cursor() as cursor,
-        cursor.copy(f"copy {table} (file_id, line_number, {', '.join(columns)}) from stdin") as copy,
-    ):
+    with cursor_copy(conn, f"copy {table} (file_id, line_number, {', '.join(columns)}) from stdin") as copy:
         for line_number, raw, outcome in records:
-            result.records_read += 1
+            read += 1
             if type(outcome) is tuple:
                 batch.append(copy_line(file_id, line_number, outcome))
-                result.records_loaded += 1
+                loaded += 1
                 if len(batch) >= _BATCH_ROWS:
                     copy.write("".join(batch))
                     batch.clear()
-            elif isinstance(outcome, Skipped):
-                result.records_skipped += 1
+            elif type(outcome) is Skipped:
+                skipped += 1
             else:
-                assert isinstance(outcome, RecordRejected)
-                result.records_quarantined += 1
-                quarantine.write(
-                    copy_line(
-                        file_id,
-                        line_number,
-                        (landing_file.source, landing_file.relpath, outcome.reason, outcome.message, _storable(raw)),
-                    )
-                )
+                quarantined += 1
+                fields = (landing_file.source, landing_file.relpath, outcome.reason, outcome.message, _storable(raw))
+                quarantine.write(copy_line(file_id, line_number, fields))
         if batch:
             copy.write("".join(batch))
+    result.records_read += read
+    result.records_loaded += loaded
+    result.records_quarantined += quarantined
+    result.records_skipped += skipped
 
 
 def _storable(raw: str) -> str:
@@ -178,14 +176,16 @@ def _storable(raw: str) -> str:
 
 def _copy_quarantine(conn: psycopg.Connection, quarantine: IO[str]) -> None:
     quarantine.seek(0)
-    with (
-        conn.cursor() as cursor,
-        cursor.copy(
-            "copy ops.quarantine (file_id, line_number, source, path, reason, message, raw_record) from stdin"
-        ) as copy,
-    ):
+    columns = "file_id, line_number, source, path, reason, message, raw_record"
+    with cursor_copy(conn, f"copy ops.quarantine ({columns}) from stdin") as copy:
         while chunk := quarantine.read(1 << 20):
             copy.write(chunk)
+
+
+@contextlib.contextmanager
+def cursor_copy(conn: psycopg.Connection, statement: str) -> Iterator[psycopg.Copy]:
+    with conn.cursor() as cursor, cursor.copy(statement) as copy:
+        yield copy
 
 
 def _write_ledger(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from metrics_warehouse.ingest.reasons import RecordRejected
@@ -30,6 +30,7 @@ class ReadContext:
     """What a reader needs to judge one file's records."""
 
     delivery_date: date
+    min_event_date: date
     source_zone: ZoneInfo
     earliest_event_time: datetime
     latest_event_time: datetime
@@ -39,10 +40,12 @@ class ReadContext:
         zone = settings.reporting_zone
         return cls(
             delivery_date=delivery_date,
+            min_event_date=settings.min_event_date,
             source_zone=settings.source_zone,
-            earliest_event_time=datetime.combine(settings.min_event_date, time(), zone),
+            # In UTC: comparing against a fixed offset is cheaper than against a ZoneInfo, once per event.
+            earliest_event_time=datetime.combine(settings.min_event_date, time(), zone).astimezone(UTC),
             # "more than 1 day after the end of its delivery date": the end is midnight starting the next day.
-            latest_event_time=datetime.combine(delivery_date + timedelta(days=2), time(), zone),
+            latest_event_time=datetime.combine(delivery_date + timedelta(days=2), time(), zone).astimezone(UTC),
         )
 
 

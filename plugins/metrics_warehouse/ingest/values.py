@@ -11,17 +11,16 @@ from metrics_warehouse.ingest.reasons import RecordRejected
 
 NO_ANSWER = {"", "n/a", "na", "null", "none"}
 _NUMBER_NOISE = re.compile(r"[\s,¥$￥€£]|^(cny|rmb|usd)|(cny|rmb|usd)$", re.IGNORECASE)
-_EPOCH_MS = re.compile(r"^-?\d+$")
 
 
 def parse_timestamp(value: object, field: str, source_zone: ZoneInfo) -> datetime:
     """ISO-8601 (any offset, `Z`, or naive in the source zone) or integer epoch milliseconds, as an aware datetime."""
-    if isinstance(value, int) and not isinstance(value, bool):
+    if type(value) is int:
         return _from_epoch_ms(value, field)
-    if not isinstance(value, str):
+    if type(value) is not str:
         raise RecordRejected(f"bad_type:{field}", f"{field} must be a string or an integer, got {type(value).__name__}")
     text = value.strip()
-    if _EPOCH_MS.match(text):
+    if text.isascii() and (text.isdigit() or (text[:1] == "-" and text[1:].isdigit())):
         return _from_epoch_ms(int(text), field)
     try:
         parsed = datetime.fromisoformat(text)
