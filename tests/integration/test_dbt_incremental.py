@@ -251,7 +251,9 @@ class Dbt:
         return result.stdout
 
     def build(self, *args: str) -> str:
-        return self("build", *SELECTION, "--exclude-resource-type", "unit_test", *args)
+        return self(
+            "build", *SELECTION, "--indirect-selection", "cautious", "--exclude-resource-type", "unit_test", *args
+        )
 
 
 def _snapshot(url: str) -> dict[str, list[tuple]]:
