@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import psycopg
@@ -64,6 +65,13 @@ def raised(url: str) -> list[tuple[str, str, str]]:
     return sorted((o.kind, o.rule, o.subject) for o in engine.evaluate(url, now=NOW))
 
 
+def test_volume_alert_shows_the_rounded_ratio_and_date(warehouse):
+    with psycopg.connect(warehouse) as conn:
+        conn.execute(PLANTED["volume_anomaly"][0])
+    [alert] = engine.evaluate(warehouse, now=NOW)
+    assert (alert.value, alert.threshold) == ("0.25x on 2026-11-19", "0.7x..3.0x of the trailing 7-day median")
+
+
 def test_clean_warehouse_raises_nothing(warehouse):
     assert raised(warehouse) == []
     with psycopg.connect(warehouse) as conn:
@@ -98,8 +106,9 @@ PLANTED = {
         "kpi_marts: dau_at_most_wau",
     ),
     "volume_anomaly": (
-        'update ops.quality_results set success = false, details = \'{"examples": [{"volume_ratio": 0.25}]}\''
-        " where expectation = 'volume_vs_trailing_median'",
+        "update ops.quality_results set success = false, details = '"
+        + json.dumps({"examples": [{"volume_ratio": 0.25}], "kwargs": {"min_value": 0.7, "max_value": 3.0}})
+        + "' where expectation = 'volume_vs_trailing_median'",
         "events",
     ),
 }

@@ -19,7 +19,7 @@ class VolumeBounds:
     records (small sources are too noisy for a ratio).
     """
 
-    min_ratio: float = 0.5
+    min_ratio: float = 0.7
     max_ratio: float = 3.0
     min_history: int = 3
     min_baseline: int = 50
