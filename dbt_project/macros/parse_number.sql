@@ -1,12 +1,14 @@
 {#-
-    A number from text such as `¥12,345.60`, `$ 1,200`, ` 42 `: currency symbols, thousands separators and spaces
-    are dropped. Empty text and `N/A` (anything without a digit) are null.
+    A number from text such as `¥12,345.60`, `$ 1,200`, ` 42 `, `1.2e3`: currency symbols and codes, thousands
+    separators and spaces are dropped. Empty text, `N/A` and anything else that leaves no number are null (never an
+    error: optional JSON properties such as an event's amount are not validated by ingestion).
 -#}
 {% macro parse_number(expression) -%}
+    {%- set cleaned = "regexp_replace(" ~ expression ~ ", '[^0-9.eE+-]', '', 'g')" -%}
     (
         case
-            when {{ expression }} ~ '[0-9]'
-                then regexp_replace({{ expression }}, '[^0-9.-]', '', 'g')::numeric
+            when {{ cleaned }} ~ '^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$'
+                then {{ cleaned }}::numeric
         end
     )
 {%- endmacro %}
