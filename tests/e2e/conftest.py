@@ -55,7 +55,6 @@ def pipeline(tmp_path_factory, new_database) -> PipelineRun:
             "METRICS_WAREHOUSE_URL": url,
             "METRICS_REPORT_DIR": str(root / "report"),
             "METRICS_VAR_DIR": str(root / "var"),
-            "AIRFLOW_HOME": str(root / "airflow"),
         }
         result = run_pipeline(env)
         assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-6000:]

@@ -151,12 +151,12 @@ def _measure(name: str, path: Path, url: str) -> Figure:
     return Figure(name, int(rows), float(seconds), path.stat().st_size / 1e6, int(peak_kb) / 1024)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--slow-lines", type=int, default=100_000, help="slice for pandas and dlt")
     parser.add_argument("--contender", nargs=3, metavar=("NAME", "FILE", "URL"), help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.contender:
         name, file, url = args.contender
         started = time.perf_counter()  # timed in the child: interpreter start-up is not the contender's cost

@@ -1,0 +1,103 @@
+"""dbt benchmarks on synthetic history (bench/synthetic.py):
+
+- incremental: the daily incremental run with 30 and with 180 days of history already loaded (same day size);
+  the goal is that history does not matter (ratio <= 1.2);
+- kpi: the KPI layer's build time on 1M and on 10M events; the goal is near-linear growth (10M <= 12x the 1M time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from metrics_warehouse.bench.database import scratch_database
+from metrics_warehouse.bench.synthetic import load_days
+from metrics_warehouse.settings import DBT_PROJECT_DIR, VAR_DIR
+from metrics_warehouse.warehouse.connection import dbt_env
+
+START = date(2026, 1, 1)
+
+
+def dbt(url: str, *args: str) -> float:
+    """Run a dbt command against `url`; returns its wall time in seconds."""
+    command = [
+        str(Path(sys.executable).parent / "dbt"),
+        *args,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(VAR_DIR / "bench" / "dbt_target"),
+        "--quiet",
+    ]
+    started = time.perf_counter()
+    subprocess.run(command, check=True, env={**os.environ, **dbt_env(url)})
+    return time.perf_counter() - started
+
+
+def incremental_run(history_days: int, events_per_day: int, users: int) -> float:
+    total_days = history_days + 1
+    with scratch_database(f"mw_bench_incr_{history_days}") as url:
+        load_days(
+            url,
+            start=START,
+            days=total_days,
+            first_day=0,
+            count=history_days,
+            events_per_day=events_per_day,
+            users=users,
+        )
+        dbt(url, "seed")
+        dbt(url, "run", "--exclude", "path:models/kpi")
+        load_days(
+            url,
+            start=START,
+            days=total_days,
+            first_day=history_days,
+            count=1,
+            events_per_day=events_per_day,
+            users=users,
+        )
+        return dbt(url, "run", "--select", "config.materialized:incremental")
+
+
+def kpi_build(events: int, days: int, users: int) -> float:
+    with scratch_database(f"mw_bench_kpi_{events}") as url:
+        load_days(url, start=START, days=days, first_day=0, count=days, events_per_day=events // days, users=users)
+        dbt(url, "seed")
+        dbt(url, "run", "--exclude", "path:models/kpi")
+        return dbt(url, "run", "--select", "path:models/kpi")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events-per-day", type=int, default=20_000)
+    parser.add_argument("--kpi-sizes", type=int, nargs=2, default=(1_000_000, 10_000_000))
+    args = parser.parse_args(argv)
+
+    short = incremental_run(30, args.events_per_day, users=50_000)
+    long = incremental_run(180, args.events_per_day, users=50_000)
+    print(f"\nincremental daily run ({args.events_per_day:,} events/day)")
+    print(f"  with  30 days of history   {short:7.1f} s")
+    print(f"  with 180 days of history   {long:7.1f} s")
+    print(f"  ratio 180d / 30d           {long / short:7.2f}   (goal <= 1.2)")
+
+    small, large = args.kpi_sizes
+    small_time = kpi_build(small, days=90, users=max(5_000, small // 100))
+    large_time = kpi_build(large, days=90, users=max(5_000, large // 100))
+    print("\nKPI layer build (dbt run --select path:models/kpi)")
+    print(f"  {small:>12,} events       {small_time:7.1f} s")
+    print(f"  {large:>12,} events       {large_time:7.1f} s")
+    print(
+        f"  ratio                      {large_time / small_time:7.2f}   for {large / small:.0f}x the events (goal <= 12)"
+    )
+
+
+if __name__ == "__main__":
+    main()
