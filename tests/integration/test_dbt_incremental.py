@@ -350,6 +350,11 @@ def test_backfill_rebuilds_exactly_its_range(pg_url: str, dbt: Dbt, incremental_
         # damage days inside the range (rows lost, rows changed) and a day outside it
         conn.execute("delete from marts.fct_events where event_date = '2026-10-30'")
         conn.execute("update marts.fct_events set app_version = 'tampered' where event_date = '2026-10-29'")
+        # a row whose raw records are gone (e.g. a purged file): only the backfill's range delete removes it
+        conn.execute(
+            """insert into marts.fct_events (event_id, event_name, event_at, event_date, is_activity, file_id)
+               values ('purged', 'login', '2026-10-31 12:00+08', '2026-10-31', true, 1)"""
+        )
         tampered_outside = conn.execute(
             "update marts.fct_events set app_version = 'tampered' where event_date = '2026-11-02'"
         ).rowcount
