@@ -5,8 +5,9 @@
 2. `ingest_<source>` loads every new landing file of that source into `raw.<source>`: one transaction per file with its
    ledger row (`ops.ingest_ledger`) and quarantined records (`ops.quarantine`). Each updates the Asset of its raw table.
 3. `check_raw_<source>` runs the Great Expectations suite on the batch just loaded; a critical failure stops the dbt build.
-4. `dbt` builds every model as its own task (Cosmos, `dbt build` per node: the model and its tests).
-5. `check_kpi_marts` validates the KPI marts; `publish` writes the HTML report and evaluates the alert rules.
+4. `create_incremental_relations` builds the incremental models once on a new warehouse (their unit tests need them).
+5. `dbt` builds every model as its own task (Cosmos, `dbt build` per node: the model, its unit tests and data tests).
+6. `check_kpi_marts` validates the KPI marts; `publish` writes the HTML report and evaluates the alert rules.
 
 Configuration comes from the environment (README: Configuration), above all `METRICS_WAREHOUSE_URL` and `METRICS_LANDING_DIR`.
 """
@@ -53,6 +54,10 @@ def metrics_pipeline():
     def check_raw(source: str) -> None:
         orchestration.check_raw(source, load_id=get_current_context()["run_id"])
 
+    @task
+    def create_incremental_relations() -> None:
+        orchestration.create_incremental_relations()
+
     dbt = DbtTaskGroup(
         group_id="dbt",
         project_config=ProjectConfig(DBT_PROJECT_DIR),
@@ -80,11 +85,12 @@ def metrics_pipeline():
         orchestration.publish(run_id=get_current_context()["run_id"])
 
     ready = prepare_warehouse()
+    incremental_relations = create_incremental_relations()
     for source in SOURCES:
         loaded = ingest.override(task_id=f"ingest_{source}", outlets=[RAW_ASSETS[source]])(source)
         checked = check_raw.override(task_id=f"check_raw_{source}")(source)
-        ready >> loaded >> checked >> dbt
-    dbt >> check_kpi_marts() >> publish()
+        ready >> loaded >> checked >> incremental_relations
+    incremental_relations >> dbt >> check_kpi_marts() >> publish()
 
 
 metrics_pipeline()

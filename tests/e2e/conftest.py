@@ -57,5 +57,7 @@ def pipeline(tmp_path_factory, new_database) -> PipelineRun:
             "METRICS_VAR_DIR": str(root / "var"),
         }
         result = run_pipeline(env)
-        assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-6000:]
+        log = root / "pipeline.log"
+        log.write_text(result.stdout + result.stderr)
+        assert result.returncode == 0, f"the pipeline failed: full log in {log}\n{result.stderr[-3000:]}"
         yield PipelineRun(url, landing, sample, env, result.stdout + result.stderr)
