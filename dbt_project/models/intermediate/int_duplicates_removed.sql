@@ -63,7 +63,7 @@ event_duplicates as (
 {% set latest_wins = {
     'feedback': ['feedback_id'],
     'surveys': ['response_id'],
-    'spend': ['spend_date', 'channel_alias', 'campaign_id'],
+    'spend': ['spend_date', 'channel_key', 'campaign_id'],
 } %}
 {% set source_names = {'spend': 'marketing_spend'} %}
 {% for cte, keys in latest_wins.items() %}

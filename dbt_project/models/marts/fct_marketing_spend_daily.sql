@@ -1,4 +1,4 @@
--- one row per (spend_date, channel_alias, campaign_id): a later delivery restates (replaces) the earlier one
+-- one row per (spend_date, channel_key, campaign_id): a later delivery restates (replaces) the earlier one
 with
 
 spend as (
@@ -6,7 +6,7 @@ spend as (
 ),
 
 latest as (
-    {{ deduplicate('spend', ['spend_date', 'channel_alias', 'campaign_id'], keep='latest') }}
+    {{ deduplicate('spend', ['spend_date', 'channel_key', 'campaign_id'], keep='latest') }}
 ),
 
 converted as (
@@ -19,7 +19,7 @@ converted as (
 final as (
     select
         -- keys
-        md5(spend_date::text || '|' || channel_alias || '|' || campaign_id) as spend_key,
+        md5(spend_date::text || '|' || channel_key || '|' || campaign_id) as spend_key,
         spend_date,
         channel,
         channel_alias,

@@ -9,7 +9,7 @@ ledger as (
     select * from {{ source('ops', 'ingest_ledger') }}
 ),
 
-final as (
+mapped as (
     select
         -- keys and lineage
         spend.file_id,
@@ -28,6 +28,18 @@ final as (
         {{ parse_number('spend.spend') }} as spend
     from spend
     inner join ledger on spend.file_id = ledger.file_id
+),
+
+final as (
+    select
+        *,
+        -- a restatement is the same (date, channel, campaign): aliases of one channel are one channel, and
+        -- unknown aliases stay apart (matching ignores case and surrounding spaces, as the alias seed does)
+        case
+            when channel = 'unmapped' then 'unmapped:' || lower(channel_alias)
+            else channel
+        end as channel_key
+    from mapped
 )
 
 select * from final
