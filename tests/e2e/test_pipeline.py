@@ -5,13 +5,19 @@ Every KPI asserted here is recomputed from the landing files with pandas (tests/
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from collections import Counter
 from decimal import Decimal
+from pathlib import Path
 
 import pandas as pd
 import psycopg
 import pytest
 
+from metrics_warehouse.settings import DBT_PROJECT_DIR
+from metrics_warehouse.warehouse.connection import dbt_env
 from tests.e2e import independent
 
 pytestmark = pytest.mark.e2e
@@ -150,3 +156,21 @@ def test_a_second_run_changes_nothing(pipeline) -> None:
     assert query(pipeline.url, "select count(*) as n from ops.ingest_ledger").n[0] == ledger_before
     after = snapshot()
     assert before == after
+
+
+def test_semantic_layer_metrics_query_through_metricflow(pipeline, kpi_daily, tmp_path) -> None:
+    """The dbt semantic models answer `mf query` with the same numbers as the KPI marts."""
+    project = tmp_path / "dbt_project"
+    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    env = {**pipeline.env, **dbt_env(pipeline.url)}
+    bin_dir = Path(sys.executable).parent
+    subprocess.run([bin_dir / "dbt", "parse", "--profiles-dir", project, "--quiet"], cwd=project, env=env, check=True)
+    out = tmp_path / "metrics.csv"
+    query_ = ["query", "--metrics", "dau,new_users,aov", "--group-by", "metric_time__day", "--csv", out]
+    subprocess.run([bin_dir / "mf", *query_], cwd=project, env=env, check=True, capture_output=True)
+    metrics = pd.read_csv(out, parse_dates=["metric_time__day"])
+    assert len(metrics) > 20
+    for row in metrics.itertuples():
+        kpi = kpi_daily.loc[row.metric_time__day.date()]
+        assert row.dau == kpi.dau and row.new_users == kpi.new_users
+        assert (pd.isna(row.aov) and kpi.aov is None) or row.aov == pytest.approx(float(kpi.aov), rel=1e-9)
