@@ -65,7 +65,7 @@ def test_ledger_reconciles_with_what_was_generated(pipeline) -> None:
     assert quality.ok[0]
 
 
-def test_dau_and_new_users_match_an_independent_computation(pipeline, clean_events, kpi_daily) -> None:
+def test_dau_wau_mau_and_new_users_match_an_independent_computation(pipeline, clean_events, kpi_daily) -> None:
     active = independent.active_days(clean_events)
     dau = active.groupby("date").user_id.nunique()
     signups = independent.users(clean_events, independent.channel_aliases())
@@ -73,8 +73,15 @@ def test_dau_and_new_users_match_an_independent_computation(pipeline, clean_even
     as_of = independent.as_of_date(clean_events)
     assert kpi_daily.index.max() == as_of
     assert len(kpi_daily) == (kpi_daily.index.max() - kpi_daily.index.min()).days + 1  # no gaps
+    users_by_day = active.groupby("date").user_id.apply(set).to_dict()
+
+    def active_within(day, days: int) -> int:
+        window = (users_by_day.get(day - pd.Timedelta(days=back), set()) for back in range(days))
+        return len(set().union(*window))
+
     for day, row in kpi_daily.iterrows():
         assert row.dau == dau.get(day, 0), day
+        assert (row.wau, row.mau) == (active_within(day, 7), active_within(day, 30)), day
         assert row.new_users == new_users.get(day, 0), day
     assert kpi_daily.dau.sum() > 0 and kpi_daily.new_users.sum() == len(signups[signups.signup_date <= as_of])
 
