@@ -9,6 +9,7 @@ import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from metrics_warehouse.airflow_runner import AIRFLOW_HOME
 from metrics_warehouse.settings import DBT_PROJECT_DIR, load_settings
 from metrics_warehouse.warehouse import connection, embedded
 from metrics_warehouse.warehouse.bi_access import grant_bi_access
@@ -83,10 +84,13 @@ def _demo(args: argparse.Namespace) -> int:
     from metrics_warehouse.sample import generate
 
     settings = load_settings()
-    generate(settings.landing_dir)
+    print(generate(settings.landing_dir, days=args.days, users=args.users).line())
     with warehouse(settings) as url:
         code = _run_pipeline(url)
-        print_summary(url, settings)
+        if code == 0:
+            print_summary(url, settings)
+        else:
+            print(f"The pipeline failed: the failed task's log is above; airflow's metadata is in {AIRFLOW_HOME}.")
     return code
 
 
@@ -112,7 +116,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("action", choices=["start", "stop", "prepare"])
     p.set_defaults(func=_warehouse)
     sub.add_parser("run", help="process what is new in the landing zone through the DAGs").set_defaults(func=_run)
-    sub.add_parser("demo", help="sample landing zone, the DAGs end to end, a KPI summary").set_defaults(func=_demo)
+    p = sub.add_parser("demo", help="sample landing zone, the DAGs end to end, a KPI summary")
+    p.add_argument("--days", type=int, default=60, help="days of sample data")
+    p.add_argument("--users", type=int, default=3000, help="users in the sample")
+    p.set_defaults(func=_demo)
     sub.add_parser("airflow", help="the Airflow UI with the project's DAGs").set_defaults(func=_airflow)
     args = parser.parse_args(argv)
     return args.func(args)
