@@ -54,7 +54,7 @@ def summary(frames: dict[str, pd.DataFrame]) -> dict[str, object]:
         "dau": int(latest["dau"]),
         "mau": int(latest["mau"]),
         "registered_users": int(latest["cumulative_users"]),
-        "net_revenue_total": float(daily["net_revenue"].astype(float).sum()),
+        "net_revenue_total": round(sum(daily["net_revenue"].dropna()), 2),  # numeric in storage; rounded for display
         "orders_total": int(daily["orders"].sum()),
         "d7_retention_latest_mature_cohort": None if mature_d7.empty else round(float(mature_d7.iloc[-1]), 4),
         "nps_latest": None if nps.empty else round(float(nps.iloc[-1]), 1),

@@ -22,10 +22,12 @@ def print_summary(url: str, settings: Settings) -> None:
             ].to_string(index=False)
         )
     with connect(url) as conn:
-        alerts = conn.execute("select count(*) from ops.alerts where kind = 'alert'").fetchone()[0]
+        alerts = conn.execute("select count(distinct (rule, subject)) from ops.alerts where kind = 'alert'").fetchone()[
+            0
+        ]
     print("\n=== Where things are ===")
     print(f"  warehouse     {url}")
     print(f"  KPI marts     schema kpi in database {database_name(url)} (kpi_daily, kpi_retention_cohorts, ...)")
     print(f"  report        {settings.report_dir / 'index.html'}")
     print(f"  landing zone  {settings.landing_dir}")
-    print(f"  alerts        {alerts} in ops.alerts")
+    print(f"  alerts        {alerts} raised (ops.alerts; rules in config/alert_rules.yml)")
