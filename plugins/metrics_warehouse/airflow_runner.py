@@ -62,6 +62,16 @@ def test_dag(url: str, dag_id: str = MAIN_DAG) -> int:
 
 
 def standalone(url: str) -> int:
+    """The Airflow UI, scheduler and DAG processor until interrupted; they are shut down (not orphaned) on exit."""
     env = airflow_env(url)
     ensure_metadata_db(env)
-    return _airflow(["standalone"], env)
+    process = subprocess.Popen([str(Path(sys.executable).parent / "airflow"), "standalone"], env=env)
+    try:
+        return process.wait()
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()

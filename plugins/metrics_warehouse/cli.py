@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 from datetime import UTC, date, datetime
@@ -102,7 +103,14 @@ def _airflow(args: argparse.Namespace) -> int:
         return airflow_runner.standalone(url)
 
 
+def _exit_on_signal(signum: int, _frame) -> None:
+    # SIGTERM and SIGHUP end the command like Ctrl-C does: cleanup (stopping the embedded server) runs.
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _exit_on_signal)
     parser = argparse.ArgumentParser(prog="metrics_warehouse")
     sub = parser.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("dbt-env", help="run a command with the dbt profile variables set")

@@ -15,10 +15,10 @@ import time
 from datetime import date
 from pathlib import Path
 
-from metrics_warehouse.bench.database import scratch_database
 from metrics_warehouse.bench.synthetic import load_days
 from metrics_warehouse.settings import DBT_PROJECT_DIR, VAR_DIR
 from metrics_warehouse.warehouse.connection import dbt_env
+from metrics_warehouse.warehouse.scratch import SYSTEM_SERVER, scratch_database, server
 
 START = date(2026, 1, 1)
 
@@ -41,9 +41,9 @@ def dbt(url: str, *args: str) -> float:
     return time.perf_counter() - started
 
 
-def incremental_run(history_days: int, events_per_day: int, users: int) -> float:
+def incremental_run(server_url: str, history_days: int, events_per_day: int, users: int) -> float:
     total_days = history_days + 1
-    with scratch_database(f"mw_bench_incr_{history_days}") as url:
+    with scratch_database(server_url, f"mw_bench_incr_{history_days}") as url:
         load_days(
             url,
             start=START,
@@ -67,8 +67,8 @@ def incremental_run(history_days: int, events_per_day: int, users: int) -> float
         return dbt(url, "run", "--select", "config.materialized:incremental")
 
 
-def kpi_build(events: int, days: int, users: int) -> float:
-    with scratch_database(f"mw_bench_kpi_{events}") as url:
+def kpi_build(server_url: str, events: int, days: int, users: int) -> float:
+    with scratch_database(server_url, f"mw_bench_kpi_{events}") as url:
         load_days(url, start=START, days=days, first_day=0, count=days, events_per_day=events // days, users=users)
         dbt(url, "seed")
         dbt(url, "run", "--exclude", "path:models/kpi")
@@ -80,17 +80,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--events-per-day", type=int, default=20_000)
     parser.add_argument("--kpi-sizes", type=int, nargs=2, default=(1_000_000, 10_000_000))
     args = parser.parse_args(argv)
+    with server(os.environ.get("METRICS_BENCH_SERVER_URL") or SYSTEM_SERVER) as server_url:
+        report(server_url, args.events_per_day, args.kpi_sizes)
 
-    short = incremental_run(30, args.events_per_day, users=50_000)
-    long = incremental_run(180, args.events_per_day, users=50_000)
-    print(f"\nincremental daily run ({args.events_per_day:,} events/day)")
+
+def report(server_url: str, events_per_day: int, kpi_sizes: tuple[int, int]) -> None:
+    short = incremental_run(server_url, 30, events_per_day, users=50_000)
+    long = incremental_run(server_url, 180, events_per_day, users=50_000)
+    print(f"\nincremental daily run ({events_per_day:,} events/day)")
     print(f"  with  30 days of history   {short:7.1f} s")
     print(f"  with 180 days of history   {long:7.1f} s")
     print(f"  ratio 180d / 30d           {long / short:7.2f}   (goal <= 1.2)")
 
-    small, large = args.kpi_sizes
-    small_time = kpi_build(small, days=90, users=max(5_000, small // 100))
-    large_time = kpi_build(large, days=90, users=max(5_000, large // 100))
+    small, large = kpi_sizes
+    small_time = kpi_build(server_url, small, days=90, users=max(5_000, small // 100))
+    large_time = kpi_build(server_url, large, days=90, users=max(5_000, large // 100))
     print("\nKPI layer build (dbt run --select path:models/kpi)")
     print(f"  {small:>12,} events       {small_time:7.1f} s")
     print(f"  {large:>12,} events       {large_time:7.1f} s")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -15,9 +16,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from metrics_warehouse.bench.database import scratch_database
 from metrics_warehouse.settings import VAR_DIR
+from metrics_warehouse.warehouse.scratch import SYSTEM_SERVER, scratch_database, server
 
+BENCH_SERVER = os.environ.get("METRICS_BENCH_SERVER_URL") or SYSTEM_SERVER
 DELIVERY = "2026-11-15"  # the bench file's last event day: no event is "future"
 
 
@@ -114,8 +116,6 @@ def _dlt_credentials(url: str) -> dict:
 
 
 def _dlt(path: Path, url: str) -> int:
-    import os
-
     import dlt
     import orjson
 
@@ -173,10 +173,11 @@ def main(argv: list[str] | None = None) -> None:
     valid = _valid_only(big, root / "valid" / big.name)
     small = _slice(valid, args.slow_lines, root / "slice" / "events" / DELIVERY / "slice.jsonl")
     figures = []
-    for name, path in (("jsonb_copy", valid), ("loader", big), ("pandas", small), ("dlt", small)):
-        with scratch_database(f"mw_bench_{name}") as url:
-            figures.append(_measure(name, path, url))
-            print(f"  measured {name}", file=sys.stderr)
+    with server(BENCH_SERVER) as server_url:
+        for name, path in (("jsonb_copy", valid), ("loader", big), ("pandas", small), ("dlt", small)):
+            with scratch_database(server_url, f"mw_bench_{name}") as url:
+                figures.append(_measure(name, path, url))
+                print(f"  measured {name}", file=sys.stderr)
     report(figures)
 
 
