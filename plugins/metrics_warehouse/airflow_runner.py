@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -65,13 +67,26 @@ def standalone(url: str) -> int:
     """The Airflow UI, scheduler and DAG processor until interrupted; they are shut down (not orphaned) on exit."""
     env = airflow_env(url)
     ensure_metadata_db(env)
-    process = subprocess.Popen([str(Path(sys.executable).parent / "airflow"), "standalone"], env=env)
+    # Its own process group: standalone leaves its components running when it is stopped, so the group is stopped.
+    command = [str(Path(sys.executable).parent / "airflow"), "standalone"]
+    process = subprocess.Popen(command, env=env, start_new_session=True)
     try:
         return process.wait()
     finally:
-        if process.poll() is None:
-            process.terminate()
+        _stop_group(process)
+
+
+def _stop_group(process: subprocess.Popen) -> None:
+    for signum, grace in ((signal.SIGTERM, 30), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(process.pid, signum)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
             try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+                os.killpg(process.pid, 0)
+            except ProcessLookupError:
+                return
+            process.poll()
+            time.sleep(0.5)
