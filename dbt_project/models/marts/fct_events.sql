@@ -1,6 +1,7 @@
 -- one row per clean event: deduplicated by event_id, the first delivered copy wins
 -- Incremental: every event_id with a copy in new raw files (file_id above the table's newest) or an event_date in the
 -- lookback window is recomputed from all of its raw copies, so any sequence of runs equals a full refresh.
+-- depends_on: {{ ref('stg_ops__ingest_ledger') }}
 {%- set backfill = backfill_range() %}
 with
 
@@ -10,15 +11,12 @@ raw_events as not materialized (
 ),
 
 {% if is_incremental() %}
-existing as (
-    select * from {{ this }}
-),
-
+-- Scalar subqueries on the indexed columns of {{ this }}, and `= any(array(...))` below, keep every lookup an index
+-- scan whatever the history's size: the run's cost follows the day's data.
 watermarks as (
     select
-        coalesce(max(file_id), 0) as max_file_id,
-        max(event_date) - {{ var('lookback_days') | int }} as window_start
-    from existing
+        coalesce((select max(latest.file_id) from {{ this }} as latest), 0) as max_file_id,
+        (select max(latest.event_date) from {{ this }} as latest) - {{ var('lookback_days') | int }} as window_start
 ),
 
 touched_event_ids as (
@@ -29,20 +27,22 @@ touched_event_ids as (
     {% else %}
     select raw_events.event_id
     from raw_events
-    cross join watermarks
-    where raw_events.file_id > watermarks.max_file_id
+    where raw_events.file_id = any(array(
+        select ledger.file_id
+        from {{ ref('stg_ops__ingest_ledger') }} as ledger
+        where ledger.file_id > (select watermarks.max_file_id from watermarks)
+    ))
     union
     select existing.event_id
-    from existing
-    cross join watermarks
-    where existing.event_date >= watermarks.window_start
+    from {{ this }} as existing
+    where existing.event_date >= (select watermarks.window_start from watermarks)
     {% endif %}
 ),
 
 candidates as (
     select *
     from raw_events
-    where event_id in (select touched_event_ids.event_id from touched_event_ids)
+    where event_id = any(array(select touched_event_ids.event_id from touched_event_ids))
 ),
 {% else %}
 candidates as (
