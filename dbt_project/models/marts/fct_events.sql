@@ -1,6 +1,6 @@
 -- one row per clean event: deduplicated by event_id, the first delivered copy wins
--- Incremental: every event_id with a copy in new raw files (file_id above the table's newest) or an event_date in the
--- lookback window is recomputed from all of its raw copies, so any sequence of runs equals a full refresh.
+-- Incremental: the copies in new raw files compete with the current winner of their event_id (delivery order decides),
+-- and events of the lookback window are rewritten, so any sequence of runs equals a full refresh.
 -- depends_on: {{ ref('stg_ops__ingest_ledger') }}
 {%- set backfill = backfill_range() %}
 with
@@ -10,40 +10,62 @@ raw_events as not materialized (
     select * from {{ ref('stg_raw__events') }}
 ),
 
+{% set fact_columns = [
+    'event_id', 'event_name', 'user_id', 'anonymous_id', 'event_at', 'event_date', 'is_activity', 'platform',
+    'app_version', 'feature', 'experiment_id', 'variant', 'order_id', 'utm_source', 'file_id', 'delivery_date',
+] %}
 {% if is_incremental() %}
--- Scalar subqueries on the indexed columns of {{ this }}, and `= any(array(...))` below, keep every lookup an index
--- scan whatever the history's size: the run's cost follows the day's data.
 watermarks as (
     select
         coalesce((select max(latest.file_id) from {{ this }} as latest), 0) as max_file_id,
         (select max(latest.event_date) from {{ this }} as latest) - {{ var('lookback_days') | int }} as window_start
 ),
 
-touched_event_ids as (
-    {% if backfill is not none %}
-    select event_id
+{% if backfill is not none %}
+-- a backfill recomputes every event_id with a copy dated in the range from all of its raw copies
+candidates as (
+    select
+        {{ fact_columns | join(',\n        ') }},
+        line_number
     from raw_events
-    where event_date between {{ backfill[0] }} and {{ backfill[1] }}
-    {% else %}
-    select raw_events.event_id
+    where event_id in (
+        select in_range.event_id
+        from raw_events as in_range
+        where in_range.event_date between {{ backfill[0] }} and {{ backfill[1] }}
+    )
+),
+{% else %}
+-- the copies in files newer than the table (`= any(array(...))` keeps the lookup an index scan)
+new_copies as (
+    select
+        {{ fact_columns | join(',\n        ') }},
+        line_number
     from raw_events
     where raw_events.file_id = any(array(
         select ledger.file_id
         from {{ ref('stg_ops__ingest_ledger') }} as ledger
         where ledger.file_id > (select watermarks.max_file_id from watermarks)
     ))
-    union
-    select existing.event_id
+),
+
+-- the current winners of those event_ids (a new copy replaces one only if it was delivered earlier: a file found
+-- late), and the events of the lookback window; both by index on the table, so the cost follows the day's data
+kept as (
+    select
+        {{ fact_columns | join(',\n        ') }},
+        0 as line_number
     from {{ this }} as existing
-    where existing.event_date >= (select watermarks.window_start from watermarks)
-    {% endif %}
+    where
+        existing.event_id = any(array(select new_copies.event_id from new_copies))
+        or existing.event_date >= (select watermarks.window_start from watermarks)
 ),
 
 candidates as (
-    select *
-    from raw_events
-    where event_id = any(array(select touched_event_ids.event_id from touched_event_ids))
+    select * from new_copies
+    union all
+    select * from kept
 ),
+{% endif %}
 {% else %}
 candidates as (
     select * from raw_events

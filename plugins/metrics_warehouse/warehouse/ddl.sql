@@ -55,8 +55,6 @@ create table if not exists raw.events (
     payload jsonb not null,
     primary key (file_id, line_number)
 );
--- fct_events' incremental run gathers every raw copy of the event_ids it touches: by index, not by scanning history.
-create index if not exists raw_events_event_id on raw.events (btrim(event_id));  -- as stg_raw__events reads it
 
 create table if not exists raw.feedback (
     file_id bigint not null,
