@@ -18,48 +18,22 @@ os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__COSMOS__ENABLE_CACHE_DBT_LS"] = "False"
 os.environ["AIRFLOW__COSMOS__ENABLE_TELEMETRY"] = "False"
 
-import psycopg
 import pytest
-from psycopg import sql
-from psycopg.conninfo import make_conninfo
 
-from metrics_warehouse.warehouse import connection, embedded
+from metrics_warehouse.warehouse.scratch import SYSTEM_SERVER, scratch_database, server
 
-SYSTEM_SERVER = os.environ.get("METRICS_TEST_SERVER_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-
-
-def _system_server_answers() -> bool:
-    try:
-        psycopg.connect(SYSTEM_SERVER, connect_timeout=2).close()
-        return True
-    except psycopg.OperationalError:
-        return False
+SERVER = os.environ.get("METRICS_TEST_SERVER_URL") or SYSTEM_SERVER
 
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[str]:
     """URL of a running PostgreSQL server (maintenance database)."""
-    if _system_server_answers():
-        yield SYSTEM_SERVER
-        return
-    url, started_here = embedded.start()
-    yield make_conninfo(url, dbname="postgres")
-    if started_here:
-        embedded.stop()
-
-
-@contextlib.contextmanager
-def _fresh_database(server: str, *, create: bool = True) -> Iterator[str]:
-    """A database of its own, dropped afterwards; with create=False only its name is reserved (it does not exist)."""
-    name = f"mw_test_{uuid.uuid4().hex[:10]}"
-    url = make_conninfo(server, dbname=name)
-    if create:
-        connection.prepare(url)
-    try:
+    with server(SERVER) as url:
         yield url
-    finally:
-        with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+
+
+def _fresh_database(server_url: str, *, create: bool = True) -> contextlib.AbstractContextManager[str]:
+    return scratch_database(server_url, f"mw_test_{uuid.uuid4().hex[:10]}", create=create)
 
 
 @pytest.fixture(scope="module")
