@@ -14,15 +14,14 @@ Configuration comes from the environment (README: Configuration), above all `MET
 
 from __future__ import annotations
 
-import sys
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from airflow.sdk import Asset, dag, get_current_context, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import LoadMode, TestBehavior, TestIndirectSelection
 
 from metrics_warehouse import orchestration
+from metrics_warehouse.dbt_cli import DBT_EXECUTABLE
 from metrics_warehouse.ingest.landing import SOURCES
 from metrics_warehouse.settings import DBT_PROJECT_DIR
 
@@ -67,7 +66,7 @@ def metrics_pipeline():
             profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml",
         ),
         execution_config=ExecutionConfig(
-            dbt_executable_path=str(Path(sys.executable).parent / "dbt"),
+            dbt_executable_path=str(DBT_EXECUTABLE),
             # A test that reads several models runs with the last of them to be built, never before.
             test_indirect_selection=TestIndirectSelection.BUILDABLE,
         ),

@@ -6,12 +6,11 @@ import argparse
 import os
 import signal
 import subprocess
-import sys
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 from metrics_warehouse.airflow_runner import AIRFLOW_HOME
-from metrics_warehouse.settings import DBT_PROJECT_DIR, load_settings
+from metrics_warehouse.dbt_cli import run_dbt
+from metrics_warehouse.settings import load_settings
 from metrics_warehouse.warehouse import connection, embedded
 from metrics_warehouse.warehouse.bi_access import grant_bi_access
 from metrics_warehouse.warehouse.target import warehouse
@@ -31,20 +30,10 @@ def _backfill(args: argparse.Namespace) -> int:
     start, end = date.fromisoformat(args.start), date.fromisoformat(args.end)
     if start > end:
         raise SystemExit(f"backfill: START {start} is after END {end}")
-    dbt = [
-        str(Path(sys.executable).parent / "dbt"),
-        "build",
-        "--project-dir",
-        str(DBT_PROJECT_DIR),
-        "--profiles-dir",
-        str(DBT_PROJECT_DIR),
-        "--select",
-        "config.materialized:incremental+",
-        "--vars",
-        f"{{backfill_start: '{start}', backfill_end: '{end}'}}",
-    ]
+    selection = ["--select", "config.materialized:incremental+"]
+    backfill_vars = ["--vars", f"{{backfill_start: '{start}', backfill_end: '{end}'}}"]
     with warehouse(load_settings()) as url:
-        return subprocess.call(dbt, env={**os.environ, **connection.dbt_env(url)})
+        return run_dbt(url, "build", *selection, *backfill_vars, check=False).returncode
 
 
 def _warehouse(args: argparse.Namespace) -> int:

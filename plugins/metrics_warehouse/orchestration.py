@@ -49,22 +49,15 @@ def create_incremental_relations() -> None:
     """Build the incremental models once on a new warehouse, so their unit tests (which read the existing relation's
     columns) can run in the per-model builds. A no-op on a warehouse that has them. (`dbt run --empty` would be cheaper,
     but it breaks `ref() as alias` in the alias-mapping macro.)"""
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    from metrics_warehouse.settings import DBT_PROJECT_DIR
+    from metrics_warehouse.dbt_cli import run_dbt
 
     url = warehouse_url()
     with connection.connect(url) as conn:
         present = conn.execute("select count(*) from pg_tables where schemaname = 'marts' and tablename = 'fct_events'")
         if present.fetchone()[0]:
             return
-    dbt = str(Path(sys.executable).parent / "dbt")
-    project = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
-    env = {**os.environ, **connection.dbt_env(url)}
-    for command in (["seed"], ["run", "--select", "+config.materialized:incremental"]):
-        subprocess.run([dbt, *command, *project], env=env, check=True)
+    run_dbt(url, "seed")
+    run_dbt(url, "run", "--select", "+config.materialized:incremental")
 
 
 def check_raw(source: str, load_id: str) -> None:

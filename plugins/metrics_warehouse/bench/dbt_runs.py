@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
-import sys
 import time
 from datetime import date
-from pathlib import Path
 
 from metrics_warehouse.bench.synthetic import load_days
-from metrics_warehouse.settings import DBT_PROJECT_DIR, VAR_DIR
-from metrics_warehouse.warehouse.connection import dbt_env
+from metrics_warehouse.dbt_cli import run_dbt
+from metrics_warehouse.settings import VAR_DIR
 from metrics_warehouse.warehouse.scratch import SYSTEM_SERVER, scratch_database, server
 
 START = date(2026, 1, 1)
@@ -25,19 +22,8 @@ START = date(2026, 1, 1)
 
 def dbt(url: str, *args: str) -> float:
     """Run a dbt command against `url`; returns its wall time in seconds."""
-    command = [
-        str(Path(sys.executable).parent / "dbt"),
-        *args,
-        "--project-dir",
-        str(DBT_PROJECT_DIR),
-        "--profiles-dir",
-        str(DBT_PROJECT_DIR),
-        "--target-path",
-        str(VAR_DIR / "bench" / "dbt_target"),
-        "--quiet",
-    ]
     started = time.perf_counter()
-    subprocess.run(command, check=True, env={**os.environ, **dbt_env(url)})
+    run_dbt(url, *args, "--target-path", str(VAR_DIR / "bench" / "dbt_target"), "--quiet")
     return time.perf_counter() - started
 
 
