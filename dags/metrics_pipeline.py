@@ -36,7 +36,7 @@ RAW_ASSETS = {
     start_date=datetime(2026, 1, 1),
     catchup=False,
     max_active_runs=1,
-    default_args={"owner": "data_platform", "retries": 2, "retry_delay": timedelta(seconds=30)},
+    default_args={"owner": "data_engineering", "retries": 2, "retry_delay": timedelta(seconds=30)},
     tags=["metrics", "ingest", "dbt", "quality"],
     doc_md=__doc__,
 )
@@ -78,7 +78,7 @@ def metrics_pipeline():
             emit_datasets=False,
         ),
         operator_args={"install_deps": False},
-        default_args={"owner": "analytics_engineering", "retries": 1},
+        default_args={"owner": "data_engineering", "retries": 1},
     )
 
     @task
