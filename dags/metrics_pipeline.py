@@ -6,8 +6,11 @@
    ledger row (`ops.ingest_ledger`) and quarantined records (`ops.quarantine`). Each updates the Asset of its raw table.
 3. `check_raw_<source>` runs the Great Expectations suite on the batch just loaded; a critical failure stops the dbt build.
 4. `create_incremental_relations` builds the incremental models once on a new warehouse (their unit tests need them).
-5. `dbt` builds every model as its own task (Cosmos, `dbt build` per node: the model, its unit tests and data tests).
-6. `check_kpi_marts` validates the KPI marts; `publish` writes the HTML report and evaluates the alert rules.
+5. `dbt_inputs_changed` skips the rest of the run when nothing was loaded and the dbt project did not change since the
+   last successful build (`ops.dbt_builds`): the tables would come out the same.
+6. `dbt` builds every model as its own task (Cosmos, `dbt build` per node: the model, its unit tests and data tests);
+   `record_dbt_build` records what the build read.
+7. `check_kpi_marts` validates the KPI marts; `publish` writes the HTML report and evaluates the alert rules.
 
 Configuration comes from the environment (README: Configuration), above all `METRICS_WAREHOUSE_URL` and `METRICS_LANDING_DIR`.
 """
@@ -57,6 +60,14 @@ def metrics_pipeline():
     def create_incremental_relations() -> None:
         orchestration.create_incremental_relations()
 
+    @task.short_circuit
+    def dbt_inputs_changed() -> dict | None:
+        return orchestration.dbt_inputs_changed()
+
+    @task
+    def record_dbt_build(inputs: dict) -> None:
+        orchestration.record_dbt_build(inputs, run_id=get_current_context()["run_id"])
+
     dbt = DbtTaskGroup(
         group_id="dbt",
         project_config=ProjectConfig(DBT_PROJECT_DIR),
@@ -95,7 +106,8 @@ def metrics_pipeline():
         loaded = ingest.override(task_id=f"ingest_{source}", outlets=[RAW_ASSETS[source]])(source)
         checked = check_raw.override(task_id=f"check_raw_{source}")(source)
         ready >> loaded >> checked >> incremental_relations
-    incremental_relations >> dbt >> check_kpi_marts() >> publish()
+    inputs = dbt_inputs_changed()
+    incremental_relations >> inputs >> dbt >> record_dbt_build(inputs) >> check_kpi_marts() >> publish()
 
 
 metrics_pipeline()

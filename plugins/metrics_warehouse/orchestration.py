@@ -60,6 +60,25 @@ def create_incremental_relations() -> None:
     run_dbt(url, "run", "--select", "+config.materialized:incremental")
 
 
+def dbt_inputs_changed() -> dict | None:
+    """The dbt build's inputs when they changed since the last successful build (new ledger rows, another project or
+    settings), else None: the build would give the same tables."""
+    from metrics_warehouse import dbt_state
+
+    url = warehouse_url()
+    inputs = dbt_state.current_inputs(url, load_settings())
+    if inputs == dbt_state.last_build(url):
+        log.info("nothing new since the last build (%s): the dbt build is skipped", inputs)
+        return None
+    return inputs.as_dict()
+
+
+def record_dbt_build(inputs: dict, run_id: str) -> None:
+    from metrics_warehouse import dbt_state
+
+    dbt_state.record_build(warehouse_url(), dbt_state.BuildInputs(**inputs), run_id)
+
+
 def check_raw(source: str, load_id: str) -> None:
     from metrics_warehouse.quality.gates import check_raw_batch
 

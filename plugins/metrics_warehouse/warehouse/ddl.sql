@@ -143,3 +143,12 @@ create table if not exists ops.alerts (
     delivery_attempts integer not null default 0,
     last_error text
 );
+
+-- One row per successful dbt build of the pipeline: what it read (metrics_warehouse.dbt_state).
+create table if not exists ops.dbt_builds (
+    build_id bigserial primary key,
+    run_id text not null,
+    built_at timestamptz not null,
+    ledger_file_id bigint not null,
+    project_sha256 text not null
+);
