@@ -51,7 +51,10 @@ def timed_run(env: dict[str, str]) -> float:
 
 
 def measure(server_url: str, days: int, users: int) -> dict[str, float]:
-    with tempfile.TemporaryDirectory(prefix="mw-bench-runs-") as tmp, scratch_database(server_url, "mw_bench_runs") as url:
+    with (
+        tempfile.TemporaryDirectory(prefix="mw-bench-runs-") as tmp,
+        scratch_database(server_url, "mw_bench_runs") as url,
+    ):
         root = Path(tmp)
         landing, held = root / "landing", root / "held"
         generate(landing, days=days, users=users, progress=False)
