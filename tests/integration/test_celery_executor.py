@@ -66,7 +66,7 @@ def _process(name: str, command: list[str], env: dict[str, str], logs: Path) -> 
     try:
         yield process
     finally:
-        for signum, grace in ((signal.SIGTERM, 20), (signal.SIGKILL, 5)):
+        for signum, grace in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
             try:
                 os.killpg(process.pid, signum)
             except ProcessLookupError:
@@ -88,14 +88,22 @@ def _api(base: str, method: str, path: str, body: dict) -> dict:
         return json.load(response)
 
 
-def _wait(what: str, probe, timeout: float, logs: Path, interval: float = 3):
+def _wait(what: str, probe, timeout: float, logs: Path, running: dict[str, subprocess.Popen], interval: float = 3):
+    """Poll `probe` until it returns something; fail with the components' logs on timeout or when one has exited."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if (found := probe()) is not None:
             return found
+        if exited := [name for name, process in running.items() if process.poll() is not None]:
+            pytest.fail(f"{', '.join(exited)} exited while waiting for {what}\n{_tails(logs, exited)}")
         time.sleep(interval)
-    tails = "\n".join(f"--- {log.name}\n{log.read_text()[-2500:]}" for log in sorted(logs.glob("*.log")))
-    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}\n{tails}")
+    pytest.fail(
+        f"timed out after {timeout:.0f} s waiting for {what}\n{_tails(logs, [p.stem for p in logs.glob('*.log')])}"
+    )
+
+
+def _tails(logs: Path, names: list[str]) -> str:
+    return "\n".join(f"--- {name}\n{(logs / f'{name}.log').read_text()[-2500:]}" for name in sorted(names))
 
 
 def _api_health(base: str):
@@ -180,9 +188,14 @@ def test_pipeline_under_celery_executor_matches_a_local_run(tmp_path, new_databa
             "PYTHONPATH": os.pathsep.join((str(Path(__file__).parent), str(PROJECT / "plugins"))),
         }
         subprocess.run([AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True)
-        stack.enter_context(_process("api-server", [AIRFLOW, "api-server", "--port", str(port)], env, logs))
-        stack.enter_context(_process("scheduler", [AIRFLOW, "scheduler"], env, logs))
-        stack.enter_context(_process("dag-processor", [AIRFLOW, "dag-processor"], env, logs))
+        components = {
+            name: stack.enter_context(_process(name, [AIRFLOW, *args], env, logs))
+            for name, args in (
+                ("api-server", ["api-server", "--port", str(port)]),
+                ("scheduler", ["scheduler"]),
+                ("dag-processor", ["dag-processor"]),
+            )
+        }
         for worker in ("w1", "w2"):
             command = [
                 AIRFLOW,
@@ -194,14 +207,18 @@ def test_pipeline_under_celery_executor_matches_a_local_run(tmp_path, new_databa
                 "--pid",
                 str(home / f"{worker}.pid"),
             ]
-            stack.enter_context(_process(f"worker-{worker}", command, {**env, "MW_WORKER_NAME": worker}, logs))
+            worker_env = {**env, "MW_WORKER_NAME": worker}
+            components[f"worker-{worker}"] = stack.enter_context(
+                _process(f"worker-{worker}", command, worker_env, logs)
+            )
 
-        _wait("the API server", lambda: _api_health(api), 180, logs)
+        _wait("the API server", lambda: _api_health(api), 180, logs, components)
         _wait(
             f"{MAIN_DAG} parsed by the DAG processor",
             lambda: _one(metadata_url, "select 1 from dag where dag_id = %s", MAIN_DAG),
             300,
             logs,
+            components,
         )
         _api(api, "PATCH", f"dags/{MAIN_DAG}", {"is_paused": False})
         run_id = _api(api, "POST", f"dags/{MAIN_DAG}/dagRuns", {"logical_date": None})["dag_run_id"]
@@ -212,7 +229,7 @@ def test_pipeline_under_celery_executor_matches_a_local_run(tmp_path, new_databa
             )
             return state if state in ("success", "failed") else None
 
-        state = _wait(f"run {run_id}", finished, RUN_TIMEOUT_S, logs, interval=5)
+        state = _wait(f"run {run_id}", finished, RUN_TIMEOUT_S, logs, components, interval=5)
         with psycopg.connect(metadata_url) as conn:
             task_states = dict(
                 conn.execute(
