@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -26,29 +25,28 @@ def read(path: Path, context: ReadContext) -> tuple[str, Records]:
 
 
 def _records(path: Path, gzipped: bool, context: ReadContext) -> Records:
+    """One loop per file (this runs once per line): read, decode, judge."""
     with path.open("rb") as raw:
         stream: BinaryIO = gzip.GzipFile(fileobj=raw, mode="rb") if gzipped else raw
-        for line_number, line in enumerate(_lines(stream, path), start=1):
-            if line_number == 1:
-                line = line.removeprefix("\ufeff")
-            if not line.strip():
-                yield line_number, line, _BLANK
-                continue
-            try:
-                yield line_number, line, parse_line(line, context)
-            except RecordRejected as rejected:
-                yield line_number, line, rejected
-
-
-def _lines(stream: BinaryIO, path: Path) -> Iterator[str]:
-    try:
-        for raw_line in stream:
-            try:
-                yield raw_line.rstrip(b"\r\n").decode("utf-8")
-            except UnicodeDecodeError as error:
-                raise FileRejected("undecodable", f"{path}: bytes that are not UTF-8 ({error.reason})") from None
-    except (EOFError, gzip.BadGzipFile, zlib.error) as error:
-        raise FileRejected("corrupt_gzip", f"{path}: truncated or corrupt gzip stream ({error})") from None
+        line_number = 0
+        try:
+            for raw_line in stream:
+                line_number += 1
+                try:
+                    line = raw_line.rstrip(b"\r\n").decode("utf-8")
+                except UnicodeDecodeError as error:
+                    raise FileRejected("undecodable", f"{path}: bytes that are not UTF-8 ({error.reason})") from None
+                if line_number == 1:
+                    line = line.removeprefix("\ufeff")
+                if not line.strip():
+                    yield line_number, line, _BLANK
+                    continue
+                try:
+                    yield line_number, line, parse_line(line, context)
+                except RecordRejected as rejected:
+                    yield line_number, line, rejected
+        except (EOFError, gzip.BadGzipFile, zlib.error) as error:
+            raise FileRejected("corrupt_gzip", f"{path}: truncated or corrupt gzip stream ({error})") from None
 
 
 def parse_line(line: str, context: ReadContext) -> tuple[str, str, str, str | None, str]:

@@ -150,7 +150,7 @@ def _copy_records(
         for line_number, raw, outcome in records:
             read += 1
             if type(outcome) is tuple:
-                batch.append(copy_line(file_id, line_number, outcome))
+                batch.append(_copy_line(file_id, line_number, outcome))
                 loaded += 1
                 if len(batch) >= _BATCH_ROWS:
                     copy.write("".join(batch))
@@ -167,6 +167,15 @@ def _copy_records(
     result.records_loaded += loaded
     result.records_quarantined += quarantined
     result.records_skipped += skipped
+
+
+def _copy_line(file_id: int, line_number: int, row: tuple) -> str:
+    """copy_line, without escaping field by field in the common case of a row with nothing to escape."""
+    if None not in row:
+        fields = "\t".join(row)
+        if fields.count("\t") == len(row) - 1 and "\\" not in fields and "\n" not in fields and "\r" not in fields:
+            return f"{file_id}\t{line_number}\t{fields}\n"
+    return copy_line(file_id, line_number, row)
 
 
 def _storable(raw: str) -> str:
