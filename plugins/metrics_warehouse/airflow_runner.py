@@ -31,7 +31,9 @@ def airflow_env(url: str) -> dict[str, str]:
         "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "300",
         "AIRFLOW__CORE__DAG_FILE_PROCESSOR_TIMEOUT": "300",
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
-        # Cosmos' caches (dbt ls output, partial parse files) belong to this Airflow home, not to the machine's /tmp.
+        # Cosmos keeps `dbt ls` output (in an Airflow Variable) until the project changes: every task parses the DAG.
+        "AIRFLOW__COSMOS__ENABLE_CACHE_DBT_LS": "True",
+        # Its partial-parse files belong to this Airflow home, not to the machine's /tmp.
         "AIRFLOW__COSMOS__CACHE_DIR": str(AIRFLOW_HOME / "cosmos"),
         "DO_NOT_TRACK": "1",
         "PYTHONPATH": os.pathsep.join(p for p in (plugins, os.environ.get("PYTHONPATH")) if p),

@@ -171,6 +171,7 @@ def test_pipeline_under_celery_executor_matches_a_local_run(tmp_path, new_databa
             **common,
             "AIRFLOW_HOME": str(home),
             "AIRFLOW__CORE__PLUGINS_FOLDER": str(home / "plugins"),
+            "AIRFLOW__COSMOS__CACHE_DIR": str(home / "cosmos"),
             "METRICS_VAR_DIR": str(tmp_path / "celery"),
             "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metadata,
