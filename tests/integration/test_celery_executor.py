@@ -33,7 +33,7 @@ from metrics_warehouse.warehouse.connection import sqlalchemy_url
 PROJECT = Path(__file__).resolve().parents[2]
 REDIS = ("127.0.0.1", 6379)
 AIRFLOW = str(Path(sys.executable).parent / "airflow")
-RUN_TIMEOUT_S = 900
+RUN_TIMEOUT_S = 1800  # a safety net: the run takes a few minutes on an idle 2-core machine
 
 
 def _redis_answers() -> bool:
