@@ -7,13 +7,20 @@ import subprocess
 import sys
 from pathlib import Path
 
-from metrics_warehouse.settings import DBT_PROJECT_DIR
+from metrics_warehouse.settings import DBT_PROJECT_DIR, VAR_DIR
 from metrics_warehouse.warehouse.connection import dbt_env
 
 DBT_EXECUTABLE = Path(sys.executable).parent / "dbt"
 
 
 def run_dbt(url: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    """`dbt <args>` on dbt_project/ with the profile's variables set from `url`."""
+    """`dbt <args>` on dbt_project/ with the profile's variables set from `url`.
+
+    Its artifacts go to var/dbt, not to dbt_project/target: Cosmos takes the newest partial-parse file it finds, and one
+    written there for another warehouse (another run, a benchmark) would make every per-model task parse the project
+    from scratch.
+    """
     project = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
-    return subprocess.run([str(DBT_EXECUTABLE), *args, *project], env={**os.environ, **dbt_env(url)}, check=check)
+    artifacts = {"DBT_TARGET_PATH": str(VAR_DIR / "dbt" / "target"), "DBT_LOG_PATH": str(VAR_DIR / "dbt" / "logs")}
+    env = {**os.environ, **artifacts, **dbt_env(url)}
+    return subprocess.run([str(DBT_EXECUTABLE), *args, *project], env=env, check=check)
