@@ -163,6 +163,8 @@ def test_a_second_run_changes_nothing(pipeline) -> None:
     assert query(pipeline.url, "select count(*) as n from ops.ingest_ledger").n[0] == ledger_before
     after = snapshot()
     assert before == after
+    # Nothing new and the same project: the second run skipped the dbt build (one build recorded, the first run's).
+    assert query(pipeline.url, "select count(*) as n from ops.dbt_builds").n[0] == 1
 
 
 def test_semantic_layer_metrics_query_through_metricflow(pipeline, kpi_daily, tmp_path) -> None:
