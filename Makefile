@@ -26,30 +26,30 @@ lock:  ## re-resolve requirements.in into requirements.lock
 	$(BIN)/uv pip compile --quiet requirements.in -o requirements.lock --python-version 3.11
 
 sample: $(STAMP)  ## generate the sample landing zone into METRICS_LANDING_DIR (default data/landing)
-	$(BIN)/python -m metrics_warehouse.sample
+	$(BIN)/python -m metrics_local.sample
 
 demo: $(STAMP)  ## sample data + embedded PostgreSQL + the real Airflow DAGs + KPI summary
-	$(BIN)/python -m metrics_warehouse demo
+	$(BIN)/python -m metrics_local demo
 
 run: $(STAMP)  ## process what is new in METRICS_LANDING_DIR into METRICS_WAREHOUSE_URL
-	$(BIN)/python -m metrics_warehouse run
+	$(BIN)/python -m metrics_local run
 
 backfill: $(STAMP)  ## rebuild the incremental facts for START..END (dates)
-	$(BIN)/python -m metrics_warehouse backfill --start "$(START)" --end "$(END)"
+	$(BIN)/python -m metrics_local backfill --start "$(START)" --end "$(END)"
 
 airflow: $(STAMP)  ## the Airflow UI on http://localhost:8080 with the project's DAGs
-	$(BIN)/python -m metrics_warehouse airflow
+	$(BIN)/python -m metrics_local airflow
 
 warehouse-start: $(STAMP)  ## start the embedded PostgreSQL (var/pgdata) and print its URL
-	$(BIN)/python -m metrics_warehouse warehouse start
+	$(BIN)/python -m metrics_local warehouse start
 
 warehouse-stop: $(STAMP)  ## stop the embedded PostgreSQL
-	$(BIN)/python -m metrics_warehouse warehouse stop
+	$(BIN)/python -m metrics_local warehouse stop
 
 lint: $(STAMP)  ## ruff (with Airflow AIR rules) and sqlfluff
 	$(BIN)/ruff check plugins dags tests expectations
 	$(BIN)/ruff format --check plugins dags tests expectations
-	$(BIN)/python -m metrics_warehouse dbt-env -- $(BIN)/sqlfluff lint dbt_project/models dbt_project/macros
+	$(BIN)/python -m metrics_local dbt-env -- $(BIN)/sqlfluff lint dbt_project/models dbt_project/macros
 
 format: $(STAMP)  ## apply ruff's formatter and fixes
 	$(BIN)/ruff format plugins dags tests expectations
@@ -62,8 +62,8 @@ test-unit: $(STAMP)  ## fast tests only (no database)
 	$(BIN)/python -m pytest tests/unit
 
 bench: $(STAMP)  ## benchmarks: prints figures and ratios
-	$(BIN)/python -m metrics_warehouse.bench
+	$(BIN)/python -m metrics_local.bench
 
 clean:  ## remove generated data, the embedded server's data and build output
-	-$(BIN)/python -m metrics_warehouse warehouse stop
+	-$(BIN)/python -m metrics_local warehouse stop
 	rm -rf var data dbt_project/target dbt_project/logs

@@ -20,7 +20,7 @@ os.environ["AIRFLOW__COSMOS__ENABLE_TELEMETRY"] = "False"
 
 import pytest
 
-from metrics_warehouse.warehouse.scratch import SYSTEM_SERVER, scratch_database, server
+from metrics_local.scratch import SYSTEM_SERVER, scratch_database, server
 
 SERVER = os.environ.get("METRICS_TEST_SERVER_URL") or SYSTEM_SERVER
 

@@ -10,8 +10,6 @@ from zoneinfo import ZoneInfo
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 VAR_DIR = Path(os.environ.get("METRICS_VAR_DIR", PROJECT_ROOT / "var"))
-EMBEDDED_PGDATA = VAR_DIR / "pgdata"
-EMBEDDED_DATABASE = "metrics"
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
 
@@ -24,6 +22,7 @@ class Settings:
     reporting_currency: str
     min_event_date: date
     report_dir: Path
+    bi_password: str | None
 
     @property
     def reporting_zone(self) -> ZoneInfo:
@@ -45,4 +44,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         reporting_currency=(env.get("METRICS_REPORTING_CURRENCY") or "CNY").upper(),
         min_event_date=date.fromisoformat(env.get("METRICS_MIN_EVENT_DATE") or "2020-01-01"),
         report_dir=Path(env.get("METRICS_REPORT_DIR") or VAR_DIR / "report"),
+        bi_password=env.get("METRICS_BI_PASSWORD") or None,
     )

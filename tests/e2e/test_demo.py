@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from metrics_warehouse.warehouse import embedded
+from metrics_local import embedded
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -23,7 +23,7 @@ def test_demo_runs_on_the_embedded_warehouse_and_stops_it(tmp_path: Path) -> Non
         "METRICS_VAR_DIR": str(tmp_path / "var"),
         "METRICS_LANDING_DIR": str(tmp_path / "landing"),
     }
-    demo = [sys.executable, "-m", "metrics_warehouse", "demo", "--days", "14", "--users", "150"]
+    demo = [sys.executable, "-m", "metrics_local", "demo", "--days", "14", "--users", "150"]
     result = subprocess.run(demo, env=env, cwd=PROJECT, capture_output=True, text=True, timeout=1200)
     log = tmp_path / "demo.log"
     log.write_text(result.stdout + result.stderr)

@@ -10,11 +10,11 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from metrics_warehouse.sample import dirt
-from metrics_warehouse.sample.layout import plan
-from metrics_warehouse.sample.population import simulate
-from metrics_warehouse.sample.problems import Problems
-from metrics_warehouse.sample.writers import render, write_manifest, write_tree
+from metrics_local.sample import dirt
+from metrics_local.sample.layout import plan
+from metrics_local.sample.population import simulate
+from metrics_local.sample.problems import Problems
+from metrics_local.sample.writers import render, write_manifest, write_tree
 
 SOURCES = ("events", "feedback", "surveys", "marketing_spend", "fx_rates")
 MIN_DAYS = 14  # every kind of dirt needs room for its later re-delivery

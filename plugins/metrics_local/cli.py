@@ -1,4 +1,4 @@
-"""Command line: `python -m metrics_warehouse <command>` (the Makefile's targets call these)."""
+"""Command line for local work: `python -m metrics_local <command>` (the Makefile's targets call these)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ import signal
 import subprocess
 from datetime import UTC, date, datetime
 
-from metrics_warehouse.airflow_runner import AIRFLOW_HOME
+from metrics_local import embedded
+from metrics_local.airflow_runner import AIRFLOW_HOME
+from metrics_local.target import warehouse
 from metrics_warehouse.dbt_cli import run_dbt
 from metrics_warehouse.settings import load_settings
-from metrics_warehouse.warehouse import connection, embedded
-from metrics_warehouse.warehouse.bi_access import grant_bi_access
-from metrics_warehouse.warehouse.target import warehouse
+from metrics_warehouse.warehouse import connection
 
 
 def _dbt_env(args: argparse.Namespace) -> int:
@@ -41,10 +41,6 @@ def _warehouse(args: argparse.Namespace) -> int:
         url, _ = embedded.start()
         connection.prepare(url)
         print(url)
-    elif args.action == "prepare":
-        with warehouse(load_settings()) as url:
-            connection.prepare(url)
-            grant_bi_access(url, password=os.environ.get("METRICS_BI_PASSWORD"))
     else:
         print("stopped" if embedded.stop() else "not running")
     return 0
@@ -52,7 +48,7 @@ def _warehouse(args: argparse.Namespace) -> int:
 
 def _run_pipeline(url: str) -> int:
     """The main DAG end to end, then the alert rules once, so their alerts are in ops.alerts on return."""
-    from metrics_warehouse import airflow_runner
+    from metrics_local import airflow_runner
     from metrics_warehouse.alerting.engine import evaluate
 
     connection.prepare(url)
@@ -70,8 +66,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from metrics_warehouse.reporting.summary import print_summary
-    from metrics_warehouse.sample import generate
+    from metrics_local.demo_summary import print_summary
+    from metrics_local.sample import generate
 
     settings = load_settings()
     print(generate(settings.landing_dir, days=args.days, users=args.users).line())
@@ -85,7 +81,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _airflow(args: argparse.Namespace) -> int:
-    from metrics_warehouse import airflow_runner
+    from metrics_local import airflow_runner
 
     with warehouse(load_settings()) as url:
         connection.prepare(url)
@@ -100,7 +96,7 @@ def _exit_on_signal(signum: int, _frame) -> None:
 def main(argv: list[str] | None = None) -> int:
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _exit_on_signal)
-    parser = argparse.ArgumentParser(prog="metrics_warehouse")
+    parser = argparse.ArgumentParser(prog="python -m metrics_local")
     sub = parser.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("dbt-env", help="run a command with the dbt profile variables set")
     p.add_argument("command", nargs=argparse.REMAINDER)
@@ -110,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--end", required=True)
     p.set_defaults(func=_backfill)
     p = sub.add_parser("warehouse", help="start or stop the embedded PostgreSQL")
-    p.add_argument("action", choices=["start", "stop", "prepare"])
+    p.add_argument("action", choices=["start", "stop"])
     p.set_defaults(func=_warehouse)
     sub.add_parser("run", help="process what is new in the landing zone through the DAGs").set_defaults(func=_run)
     p = sub.add_parser("demo", help="sample landing zone, the DAGs end to end, a KPI summary")
