@@ -13,17 +13,18 @@ export AIRFLOW_HOME ?= $(CURDIR)/var/airflow
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock requirements-dev.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.8
-	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock requirements-dev.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $(STAMP)
 
-venv: $(STAMP)  ## create the virtual environment from requirements.lock
+venv: $(STAMP)  ## create the virtual environment from the runtime and development locks, the project installed editable
 
-lock:  ## re-resolve requirements.in into requirements.lock
+lock: $(STAMP)  ## re-resolve requirements.in (runtime) and requirements-dev.in (tooling, within the runtime pins)
 	$(BIN)/uv pip compile --quiet requirements.in -o requirements.lock --python-version 3.11
+	$(BIN)/uv pip compile --quiet requirements-dev.in -o requirements-dev.lock --python-version 3.11
 
 sample: $(STAMP)  ## generate the sample landing zone into METRICS_LANDING_DIR (default data/landing)
 	$(BIN)/python -m metrics_local.sample
