@@ -21,13 +21,13 @@ from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, 
 from cosmos.constants import LoadMode, TestBehavior, TestIndirectSelection
 
 from metrics_warehouse import orchestration
+from metrics_warehouse.contracts import SOURCE_NAMES
 from metrics_warehouse.dbt_cli import DBT_EXECUTABLE
-from metrics_warehouse.ingest.landing import SOURCES
 from metrics_warehouse.settings import DBT_PROJECT_DIR
 
 RAW_ASSETS = {
     source: Asset(name=f"raw.{source}", uri=f"postgres://warehouse/metrics/raw/{source}", group="raw")
-    for source in SOURCES
+    for source in SOURCE_NAMES
 }
 
 
@@ -91,7 +91,7 @@ def metrics_pipeline():
 
     ready = prepare_warehouse()
     incremental_relations = create_incremental_relations()
-    for source in SOURCES:
+    for source in SOURCE_NAMES:
         loaded = ingest.override(task_id=f"ingest_{source}", outlets=[RAW_ASSETS[source]])(source)
         checked = check_raw.override(task_id=f"check_raw_{source}")(source)
         ready >> loaded >> checked >> incremental_relations
