@@ -7,8 +7,8 @@ STAMP := $(VENV)/.synced
 export AIRFLOW_HOME ?= $(CURDIR)/var/airflow
 
 .DEFAULT_GOAL := help
-.PHONY: help venv sample demo run backfill airflow test test-unit test-integration lint format bench soak \
-        warehouse-start warehouse-stop docs clean lock
+.PHONY: help venv sample demo run backfill airflow test test-unit lint format bench \
+        warehouse-start warehouse-stop clean lock
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'

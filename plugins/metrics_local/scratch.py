@@ -10,9 +10,8 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from metrics_local import embedded
+from metrics_warehouse.settings import SYSTEM_SERVER
 from metrics_warehouse.warehouse import connection
-
-SYSTEM_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 @contextlib.contextmanager

@@ -16,10 +16,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from metrics_local.scratch import SYSTEM_SERVER, scratch_database, server
-from metrics_warehouse.settings import VAR_DIR
+from metrics_local.scratch import scratch_database, server
+from metrics_warehouse.settings import BENCH_SERVER_URL, VAR_DIR
 
-BENCH_SERVER = os.environ.get("METRICS_BENCH_SERVER_URL") or SYSTEM_SERVER
 DELIVERY = "2026-11-15"  # the bench file's last event day: no event is "future"
 
 
@@ -173,7 +172,7 @@ def main(argv: list[str] | None = None) -> None:
     valid = _valid_only(big, root / "valid" / big.name)
     small = _slice(valid, args.slow_lines, root / "slice" / "events" / DELIVERY / "slice.jsonl")
     figures = []
-    with server(BENCH_SERVER) as server_url:
+    with server(BENCH_SERVER_URL) as server_url:
         for name, path in (("jsonb_copy", valid), ("loader", big), ("pandas", small), ("dlt", small)):
             with scratch_database(server_url, f"mw_bench_{name}") as url:
                 figures.append(_measure(name, path, url))
