@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import subprocess
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from metrics_local import embedded
-from metrics_local.airflow_runner import AIRFLOW_HOME
+from metrics_local.airflow_runner import AIRFLOW_HOME, MAIN_DAG
 from metrics_local.target import warehouse
 from metrics_warehouse.dbt_cli import run_dbt
-from metrics_warehouse.settings import load_settings
+from metrics_warehouse.settings import VAR_DIR, load_settings
 from metrics_warehouse.warehouse import connection
 
 
@@ -46,23 +48,32 @@ def _warehouse(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_pipeline(url: str) -> int:
-    """The main DAG end to end, then the alert rules once, so their alerts are in ops.alerts on return."""
+def _pipeline_log() -> Path:
+    return VAR_DIR / "logs" / f"{MAIN_DAG}-{datetime.now():%Y%m%d-%H%M%S}.log"
+
+
+def _run_pipeline(url: str, log_path: Path) -> int:
+    """The main DAG end to end (its first task prepares the warehouse), then the alert rules once, so their alerts are
+    in ops.alerts on return. Airflow's, dbt's and the alert engine's output go to `log_path`."""
     from metrics_local import airflow_runner
     from metrics_warehouse.alerting.engine import evaluate
 
-    connection.prepare(url)
-    code = airflow_runner.test_dag(url)
-    outcomes = evaluate(url, now=datetime.now(UTC))
-    print(
-        f"metrics_pipeline: {'succeeded' if code == 0 else 'FAILED'}; alert rules evaluated: {len(outcomes)} alert(s)"
-    )
+    print(f"{MAIN_DAG}: running every task (airflow dags test); full log in {log_path}")
+    code = airflow_runner.test_dag(url, log_path=log_path)
+    handler = logging.FileHandler(log_path)
+    logging.getLogger().addHandler(handler)
+    try:
+        outcomes = evaluate(url, now=datetime.now(UTC))
+    finally:
+        logging.getLogger().removeHandler(handler)
+    raised = {(o.rule, o.subject) for o in outcomes if o.kind == "alert"}
+    print(f"{MAIN_DAG}: {'succeeded' if code == 0 else 'FAILED'}; alert rules evaluated: {len(raised)} new alert(s)")
     return code
 
 
 def _run(args: argparse.Namespace) -> int:
     with warehouse(load_settings()) as url:
-        return _run_pipeline(url)
+        return _run_pipeline(url, _pipeline_log())
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -70,13 +81,16 @@ def _demo(args: argparse.Namespace) -> int:
     from metrics_local.sample import generate
 
     settings = load_settings()
-    print(generate(settings.landing_dir, days=args.days, users=args.users).line())
+    print(generate(settings.landing_dir, days=args.days, users=args.users, progress=False).line())
+    log_path = _pipeline_log()
     with warehouse(settings) as url:
-        code = _run_pipeline(url)
+        code = _run_pipeline(url, log_path)
         if code == 0:
-            print_summary(url, settings)
+            print_summary(url, settings, log_path)
         else:
-            print(f"The pipeline failed: the failed task's log is above; airflow's metadata is in {AIRFLOW_HOME}.")
+            print(
+                f"The pipeline failed: the failed task's output is in {log_path}; Airflow's metadata in {AIRFLOW_HOME}."
+            )
     return code
 
 
