@@ -9,7 +9,8 @@
 5. `dbt` builds every model as its own task (Cosmos, `dbt build` per node: the model, its unit tests and data tests).
 6. `check_kpi_marts` validates the KPI marts; `publish` writes the HTML report and evaluates the alert rules.
 
-Configuration comes from the environment (README: Configuration), above all `METRICS_WAREHOUSE_URL` and `METRICS_LANDING_DIR`.
+The warehouse is the Airflow connection `metrics_warehouse` (built from `METRICS_WAREHOUSE_URL` unless defined in Airflow);
+the rest of the configuration comes from the environment (README: Configuration), above all `METRICS_LANDING_DIR`.
 """
 
 from __future__ import annotations
@@ -43,19 +44,19 @@ RAW_ASSETS = {
 def metrics_pipeline():
     @task
     def prepare_warehouse() -> None:
-        orchestration.prepare_warehouse()
+        orchestration.prepare_warehouse(orchestration.warehouse_url())
 
     @task
     def ingest(source: str) -> dict:
-        return orchestration.ingest(source, load_id=get_current_context()["run_id"])
+        return orchestration.ingest(orchestration.warehouse_url(), source, load_id=get_current_context()["run_id"])
 
     @task
     def check_raw(source: str) -> None:
-        orchestration.check_raw(source, load_id=get_current_context()["run_id"])
+        orchestration.check_raw(orchestration.warehouse_url(), source, load_id=get_current_context()["run_id"])
 
     @task
     def create_incremental_relations() -> None:
-        orchestration.create_incremental_relations()
+        orchestration.create_incremental_relations(orchestration.warehouse_url())
 
     dbt = DbtTaskGroup(
         group_id="dbt",
@@ -83,11 +84,11 @@ def metrics_pipeline():
 
     @task
     def check_kpi_marts() -> None:
-        orchestration.check_kpi_marts(run_id=get_current_context()["run_id"])
+        orchestration.check_kpi_marts(orchestration.warehouse_url(), run_id=get_current_context()["run_id"])
 
     @task
     def publish() -> None:
-        orchestration.publish(run_id=get_current_context()["run_id"])
+        orchestration.publish(orchestration.warehouse_url(), run_id=get_current_context()["run_id"])
 
     ready = prepare_warehouse()
     incremental_relations = create_incremental_relations()
