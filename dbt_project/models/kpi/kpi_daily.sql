@@ -1,11 +1,11 @@
 -- one row per date, from the first date with activity or signups to as_of_date
 
 with as_of as (
-    select * from {{ ref('kpi_as_of_date') }}
+    select * from {{ ref('dim_reporting_window') }}
 ),
 
 active_days as (
-    select * from {{ ref('int_user_active_days') }}
+    select * from {{ ref('fct_user_active_days') }}
 ),
 
 users as (
