@@ -327,9 +327,7 @@ def test_latest_delivery_wins_and_duplicates_are_counted(pg_url: str, incrementa
         ).fetchone()
         removed = {
             (r[0], r[1]): r[2]
-            for r in conn.execute(
-                "select delivery_date, source, duplicates_removed from marts.fct_duplicates_removed"
-            )
+            for r in conn.execute("select delivery_date, source, duplicates_removed from marts.fct_duplicates_removed")
         }
     assert feedback == ("resolved", "mail [email]", 1.5)
     assert nps is None
