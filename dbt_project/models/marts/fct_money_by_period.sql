@@ -1,4 +1,4 @@
--- one row per (period_type, period_start) with an order, a refund or spend: days, ISO weeks (Monday) and calendar months
+-- one row per (period_type, period_start) with an order, a refund or spend: days, ISO weeks (Monday), calendar months
 -- The one bucketing of money that kpi_daily (days) and kpi_periodic (weeks, months) share: every fact is bucketed with
 -- date_trunc (linear in its rows), never range-joined to the periods.
 with
