@@ -24,6 +24,7 @@ from cosmos.constants import LoadMode, TestBehavior, TestIndirectSelection
 from metrics_warehouse import orchestration
 from metrics_warehouse.contracts import SOURCE_NAMES
 from metrics_warehouse.dbt_cli import DBT_EXECUTABLE
+from metrics_warehouse.dbt_manifest import ensure_manifest
 from metrics_warehouse.settings import DBT_PROJECT_DIR
 
 RAW_ASSETS = {
@@ -60,7 +61,8 @@ def metrics_pipeline():
 
     dbt = DbtTaskGroup(
         group_id="dbt",
-        project_config=ProjectConfig(DBT_PROJECT_DIR),
+        # Rendered from the manifest of `dbt parse` (built once, rebuilt when the project changes), not `dbt ls`.
+        project_config=ProjectConfig(DBT_PROJECT_DIR, manifest_path=ensure_manifest()),
         profile_config=ProfileConfig(
             profile_name="metrics_warehouse",
             target_name="warehouse",
@@ -72,7 +74,7 @@ def metrics_pipeline():
             test_indirect_selection=TestIndirectSelection.BUILDABLE,
         ),
         render_config=RenderConfig(
-            load_method=LoadMode.DBT_LS,
+            load_method=LoadMode.DBT_MANIFEST,
             test_behavior=TestBehavior.BUILD,
             # No Cosmos dataset per model: it builds postgres:// URIs from the profile's host, and the embedded
             # warehouse's host is a unix-socket directory. The raw tables are Assets; the KPI marts follow from them.

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from metrics_local.progress import DagProgress
+from metrics_warehouse.dbt_manifest import ensure_manifest
 from metrics_warehouse.orchestration import WAREHOUSE_CONN_ID
 from metrics_warehouse.settings import PROJECT_ROOT, VAR_DIR
 from metrics_warehouse.warehouse.connection import airflow_connection, dbt_env
@@ -23,6 +24,7 @@ MAIN_DAG = "metrics_pipeline"
 
 
 def airflow_env(url: str) -> dict[str, str]:
+    ensure_manifest()  # once here, before any Airflow component parses the DAG file
     plugins = str(PROJECT_ROOT / "plugins")
     conn_variable = f"AIRFLOW_CONN_{WAREHOUSE_CONN_ID.upper()}"
     return {

@@ -23,7 +23,7 @@ def _dbt_env(args: argparse.Namespace) -> int:
     settings = load_settings()
     command = [a for a in args.command if a != "--"]
     with warehouse(settings) as url:
-        connection.ensure_database(url)  # dbt and sqlfluff's dbt templater connect to it
+        connection.ensure_database(url)  # dbt connects to it
         return subprocess.call(command, env={**os.environ, **connection.dbt_env(url)})
 
 
