@@ -3,7 +3,7 @@ warehouse and stay far below the 50 ms p95 goal at this size."""
 
 from __future__ import annotations
 
-from metrics_warehouse.bench import bi_queries
+from metrics_local.bench import bi_queries
 
 
 def test_bi_queries_answer_within_the_goal(pipeline) -> None:

@@ -4,7 +4,7 @@ The test starts the API server, the scheduler, the DAG processor and two Celery 
 database and a Celery result backend in scratch PostgreSQL databases, with the Redis at 127.0.0.1:6379 as broker (a queue
 of its own, so nothing else on that Redis picks up its tasks). It triggers one run on a small sample landing zone through
 the REST API, waits for it, and checks that both workers ran tasks and that the KPI tables equal those of a local run
-(`python -m metrics_warehouse run`, i.e. `airflow dags test`) of the same landing zone.
+(`python -m metrics_local run`, i.e. `airflow dags test`) of the same landing zone.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
-from metrics_warehouse.airflow_runner import MAIN_DAG, airflow_env
-from metrics_warehouse.sample import generate
+from metrics_local.airflow_runner import MAIN_DAG, airflow_env
+from metrics_local.sample import generate
 from metrics_warehouse.warehouse.connection import sqlalchemy_url
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -159,7 +159,7 @@ def test_pipeline_under_celery_executor_matches_a_local_run(tmp_path, new_databa
             "PYTHONPATH": str(PROJECT / "plugins"),
         }
         # The local reference run goes on while the Celery deployment starts.
-        local_run = [sys.executable, "-m", "metrics_warehouse", "run"]
+        local_run = [sys.executable, "-m", "metrics_local", "run"]
         local = stack.enter_context(_process("local-run", local_run, local_env, logs))
 
         port = _free_port()

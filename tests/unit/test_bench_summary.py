@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from metrics_warehouse.bench import summary
+from metrics_local.bench import summary
 
 
 def test_summary_has_every_figure_and_says_why_one_is_missing(tmp_path) -> None:

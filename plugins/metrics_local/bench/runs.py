@@ -1,4 +1,4 @@
-"""Pipeline runs at demo scale (`python -m metrics_warehouse run`, the path of `make run`):
+"""Pipeline runs at demo scale (`python -m metrics_local run`, the path of `make run`):
 
 - noop: a run with nothing new in the landing zone (goal <= 20 s end to end);
 - one_day: a run with one new delivery day in every source (goal <= 60 s).
@@ -17,9 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from metrics_warehouse.sample import generate
-from metrics_warehouse.settings import PROJECT_ROOT
-from metrics_warehouse.warehouse.scratch import SYSTEM_SERVER, scratch_database, server
+from metrics_local.sample import generate
+from metrics_local.scratch import scratch_database, server
+from metrics_warehouse.settings import BENCH_SERVER_URL, PROJECT_ROOT
 
 
 def _hold_back_last_day(landing: Path, held: Path) -> None:
@@ -39,10 +39,10 @@ def _deliver(held: Path, landing: Path) -> None:
 
 
 def timed_run(env: dict[str, str]) -> float:
-    """One `python -m metrics_warehouse run`; its wall time in seconds (a failed run fails the benchmark)."""
+    """One `python -m metrics_local run`; its wall time in seconds (a failed run fails the benchmark)."""
     started = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-m", "metrics_warehouse", "run"], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True
+        [sys.executable, "-m", "metrics_local", "run"], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True
     )
     elapsed = time.perf_counter() - started
     if result.returncode != 0:
@@ -80,9 +80,9 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--days", type=int, default=60)
     parser.add_argument("--users", type=int, default=3000)
     args = parser.parse_args(argv)
-    with server(os.environ.get("METRICS_BENCH_SERVER_URL") or SYSTEM_SERVER) as server_url:
+    with server(BENCH_SERVER_URL) as server_url:
         figures = measure(server_url, args.days, args.users)
-    print(f"\npipeline runs (sample of {args.days} days, {args.users:,} users; `python -m metrics_warehouse run`)")
+    print(f"\npipeline runs (sample of {args.days} days, {args.users:,} users; `python -m metrics_local run`)")
     print(f"  first run (all but the last day)  {figures['first_run_s']:7.1f} s")
     print(f"  nothing new                       {figures['noop_run_s']:7.1f} s   (goal <= 20 s)")
     print(f"  one new day                       {figures['one_day_run_s']:7.1f} s   (goal <= 60 s)")

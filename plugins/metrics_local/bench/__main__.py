@@ -1,6 +1,6 @@
 """`make bench`: every benchmark in turn, each printing its figures and ratios; all of them in var/bench/summary.json."""
 
-from metrics_warehouse.bench import dbt_runs, ingest, runs, summary
+from metrics_local.bench import dbt_runs, ingest, runs, summary
 
 NOT_MEASURED = {"e2e_10m_s": "no end-to-end benchmark at 10M events yet (ingest, dbt, gates and report in one run)"}
 
