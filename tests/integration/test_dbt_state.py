@@ -21,23 +21,22 @@ def _deliver(url: str, path: str) -> None:
 
 
 def test_dbt_build_is_skipped_only_when_nothing_changed(fresh_url, monkeypatch) -> None:
-    monkeypatch.setenv("METRICS_WAREHOUSE_URL", fresh_url)
-    first = orchestration.dbt_inputs_changed()
+    first = orchestration.dbt_inputs_changed(fresh_url)
     assert first is not None, "a warehouse never built needs a build"
 
-    orchestration.record_dbt_build(first, run_id="run-1")
-    assert orchestration.dbt_inputs_changed() is None
+    orchestration.record_dbt_build(fresh_url, first, run_id="run-1")
+    assert orchestration.dbt_inputs_changed(fresh_url) is None
 
     _deliver(fresh_url, "events/2026-11-01/a.jsonl")
-    after_load = orchestration.dbt_inputs_changed()
+    after_load = orchestration.dbt_inputs_changed(fresh_url)
     assert after_load is not None and after_load["ledger_file_id"] > first["ledger_file_id"]
-    assert orchestration.dbt_inputs_changed() == after_load, "not built yet: still to do"
+    assert orchestration.dbt_inputs_changed(fresh_url) == after_load, "not built yet: still to do"
 
-    orchestration.record_dbt_build(after_load, run_id="run-2")
-    assert orchestration.dbt_inputs_changed() is None
+    orchestration.record_dbt_build(fresh_url, after_load, run_id="run-2")
+    assert orchestration.dbt_inputs_changed(fresh_url) is None
 
     monkeypatch.setenv("METRICS_REPORTING_CURRENCY", "USD")
-    assert orchestration.dbt_inputs_changed() is not None, "a setting the models read changed"
+    assert orchestration.dbt_inputs_changed(fresh_url) is not None, "a setting the models read changed"
 
 
 def test_project_fingerprint_follows_settings_the_models_read() -> None:
