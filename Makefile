@@ -61,6 +61,9 @@ test: $(STAMP) lint  ## lint, then the whole test suite (unit, integration, e2e)
 test-unit: $(STAMP)  ## fast tests only (no database)
 	$(BIN)/python -m pytest tests/unit
 
+docs: $(STAMP)  ## KPI dictionary (docs/kpi_dictionary.md) and the dbt docs site (var/docs/index.html)
+	$(BIN)/python -m metrics_warehouse docs
+
 bench: $(STAMP)  ## benchmarks: prints figures and ratios
 	$(BIN)/python -m metrics_warehouse.bench
 
