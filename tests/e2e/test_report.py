@@ -4,7 +4,7 @@ drew, the page logged no error and fetched nothing from the network, and its hea
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -94,7 +94,8 @@ def test_the_headline_is_the_marts(pipeline, rendered) -> None:
     assert rendered["cards"]["dau"] == f"{dau:,}"
     shown = Decimal(re.sub(r"[^\d.-]", "", rendered["cards"]["net_revenue"]))
     assert rendered["cards"]["net_revenue"].startswith(("¥", "-¥"))
-    assert shown == round(net_revenue, 2 if abs(net_revenue) < 10_000 else 0)
+    cents = Decimal("0.01") if abs(net_revenue) < 100_000 else Decimal(1)
+    assert shown == net_revenue.quantize(cents, rounding=ROUND_HALF_UP)  # commercial rounding of the exact numeric
 
 
 def test_immature_figures_are_shown_as_such(pipeline, rendered) -> None:

@@ -29,11 +29,11 @@ def _base(legend: bool = True) -> dict:
     option: dict = {
         "textStyle": {"fontFamily": FONT_STACK},
         "tooltip": {"trigger": "axis", "confine": True},
-        "grid": {"left": 16, "right": 24, "top": 56, "bottom": 28, "containLabel": True},
+        "grid": {"left": 16, "right": 24, "top": 84, "bottom": 28, "containLabel": True},
         "toolbox": {"right": 8, "feature": {"saveAsImage": {"title": "保存图片 Save"}}},
     }
     if legend:
-        option["legend"] = {"type": "scroll", "top": 4, "left": 8, "right": 60}
+        option["legend"] = {"top": 4, "left": 8, "right": 40}  # wraps onto a second line
     return option
 
 
@@ -90,8 +90,15 @@ def heatmap(x: list[str], y: list[str], cells: list[list], value_name: str) -> d
     """cells: [x index, y index, value in percent points]; a missing cell stays blank."""
     option = _base(legend=False)
     option["tooltip"] = {"position": "top", "confine": True}
-    option["grid"] = {"left": 16, "right": 24, "top": 40, "bottom": 64, "containLabel": True}
-    option["xAxis"] = {"type": "category", "data": x, "name": "注册后第N日 day", "splitArea": {"show": True}}
+    option["grid"] = {"left": 16, "right": 24, "top": 40, "bottom": 84, "containLabel": True}
+    option["xAxis"] = {
+        "type": "category",
+        "data": x,
+        "name": "注册后第N日 day number",
+        "nameLocation": "middle",
+        "nameGap": 24,
+        "splitArea": {"show": True},
+    }
     option["yAxis"] = {"type": "category", "data": y, "inverse": True, "splitArea": {"show": True}}
     option["visualMap"] = {
         "min": 0,

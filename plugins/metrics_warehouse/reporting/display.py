@@ -29,13 +29,13 @@ def _rounded(value: object, places: int) -> str:
 
 
 def money(value: object, currency: str) -> str:
-    """¥1,234.57; whole units from 10,000 up (¥12,346): cents do not matter at that size."""
+    """¥1,234.57; whole units from 100,000 up (¥123,457): cents do not matter at that size."""
     if is_null(value):
         return NULL_TEXT
     amount = value if isinstance(value, Decimal) else Decimal(str(value))
     symbol = CURRENCY_SYMBOLS.get(currency, f"{currency} ")
     sign = "-" if amount < 0 else ""
-    return f"{sign}{symbol}{_rounded(abs(amount), 0 if abs(amount) >= 10_000 else 2)}"
+    return f"{sign}{symbol}{_rounded(abs(amount), 0 if abs(amount) >= 100_000 else 2)}"
 
 
 def show(value: object, unit: str, currency: str) -> str:
@@ -52,6 +52,8 @@ def show(value: object, unit: str, currency: str) -> str:
         return _rounded(value, 1)
     if unit == "number":
         return f"{float(value):.3g}" if abs(float(value)) < 0.01 else _rounded(value, 2)
+    if unit == "days":
+        return f"{int(value):,}{DURATION_SUFFIX[unit]}"
     if unit in DURATION_SUFFIX:
         return f"{_rounded(value, 1)}{DURATION_SUFFIX[unit]}"
     if unit == "flag":

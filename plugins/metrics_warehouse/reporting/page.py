@@ -20,6 +20,7 @@ from metrics_warehouse.reporting.display import NULL_TEXT, is_null, show
 ASSETS = Path(__file__).with_name("assets")
 ECHARTS_JS = ASSETS / "echarts.min.js"  # echarts 6.1.0 from the npm registry (assets/README.md)
 TEMPLATE = Path(__file__).with_name("report.html.j2")
+LONG_TEXT = 40  # characters; a longer cell wraps instead of widening its table
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ class Vocabulary:
                 text = show(value, column.unit, self.currency)
                 title = f"为空 NULL when: {column.null_when}" if is_null(value) and column.null_when else ""
                 css = f"grade grade-{value}" if column.name == "grade" and not is_null(value) else ""
+                css = "wrap" if len(text) > LONG_TEXT else css
                 row.append(Cell(text, title, column.unit not in ("text", "date", "flag"), css))
             rows.append(row)
         notes = [
@@ -117,6 +119,6 @@ def render(title: str, subtitle: str, sections: list[Section]) -> str:
         subtitle=subtitle,
         sections=sections,
         charts=charts,
-        font_stack=FONT_STACK,
+        font_stack=Markup(FONT_STACK),
         echarts_js=Markup(ECHARTS_JS.read_text(encoding="utf-8")),
     )
