@@ -47,7 +47,8 @@ def _series(vocab: Vocabulary, frame: pd.DataFrame, table: str, columns: list[st
 
 
 def _pivot(frame: pd.DataFrame, index: str, columns: str, values: str) -> pd.DataFrame:
-    return frame.pivot_table(index=index, columns=columns, values=values, aggfunc="sum").sort_index()
+    """One column per `columns` value; (index, columns) is the model's key, so nothing is aggregated and NULL stays."""
+    return frame.pivot(index=index, columns=columns, values=values).sort_index()
 
 
 def overview(frames: Frames, vocab: Vocabulary) -> Section:
@@ -72,11 +73,21 @@ def overview(frames: Frames, vocab: Vocabulary) -> Section:
             for column in ("active_users", "net_revenue", "churn_rate", "repurchase_rate", "cac")
         ]
     x = _dates(daily["date"])
+    signups = frames["channel_daily"]
+    signups = signups[signups["date"].between(daily["date"].iloc[0], latest["date"])]
+    by_channel = _pivot(signups, "date", "channel", "signups").reindex(daily["date"]).fillna(0)
     section.charts = [
         Chart(
             "overview-active",
             "活跃用户 Active users",
             charts.lines(x, _series(vocab, daily, "kpi_daily", ["dau", "wau", "mau"]), "count"),
+        ),
+        Chart(
+            "overview-new-users",
+            "新增用户（按渠道）New users by channel",
+            charts.lines(
+                x, {c: [int(v) for v in by_channel[c]] for c in by_channel.columns}, "count", kind="bar", stack=True
+            ),
         ),
         Chart(
             "overview-revenue",
@@ -93,9 +104,9 @@ def overview(frames: Frames, vocab: Vocabulary) -> Section:
         ),
         Chart(
             "overview-value",
-            f"客单价与 ARPPU · AOV and ARPPU ({vocab.currency})",
+            f"客单价、ARPPU 与 ARPU · AOV, ARPPU and ARPU ({vocab.currency})",
             charts.lines(x, _series(vocab, daily, "kpi_daily", ["aov", "arppu", "arpu"]), "money", vocab.currency),
-            note="无订单或无付费用户的日期为空 Days without orders or buyers are blank.",
+            note="分母为 0 的日期为空 Blank on days whose denominator (orders, buyers, DAU) is 0.",
         ),
         Chart(
             "overview-rates",
@@ -103,29 +114,13 @@ def overview(frames: Frames, vocab: Vocabulary) -> Section:
             charts.lines(x, _series(vocab, daily, "kpi_daily", ["paying_rate", "stickiness"]), "ratio"),
         ),
     ]
-    signups = frames["channel_daily"]
-    signups = signups[signups["date"].between(daily["date"].iloc[0], latest["date"])]
-    if not signups.empty:
-        by_channel = _pivot(signups, "date", "channel", "signups").reindex(daily["date"]).fillna(0)
-        section.charts.insert(
-            1,
-            Chart(
-                "overview-new-users",
-                "新增用户（按渠道）New users by channel",
-                charts.lines(
-                    x, {c: [int(v) for v in by_channel[c]] for c in by_channel.columns}, "count", kind="bar", stack=True
-                ),
-            ),
-        )
     periods = frames["periodic"]
     columns = ["period_start", "period_end", "active_users", "new_users", "churn_rate", "orders", "net_revenue"]
     columns += ["arpu", "aov", "repurchase_rate", "cac"]
     for kind, caption in (("month", "月度 Monthly"), ("week", "周度 Weekly")):
         rows = periods[periods["period_type"] == kind].tail(8 if kind == "week" else 12)
         if not rows.empty:
-            table = vocab.table(rows, "kpi_periodic", columns)
-            table.notes.insert(0, "— 周期未结束的指标为空 Measures of a period not ended by the as-of date are NULL.")
-            section.tables.append((caption, table))
+            section.tables.append((caption, vocab.table(rows, "kpi_periodic", columns)))
     return section
 
 
@@ -134,8 +129,10 @@ def retention(frames: Frames, vocab: Vocabulary) -> Section:
     section = Section(
         "retention",
         "留存 · Retention",
-        "按注册日期的同期群 By signup-date cohort. 「7日留存」为 7 日内再次使用（第1–7日任一日活跃）; "
-        "D7 为第7日当天活跃 (on day 7 exactly).",
+        " ".join(
+            f"{vocab.name('kpi_retention_cohorts', column)}: {vocab.column('kpi_retention_cohorts', column).description}"
+            for column in ("retention_within_7d", "retention_d7")
+        ),
     )
     if curve.empty:
         section.empty = "无注册用户 No registered users yet."
@@ -174,9 +171,10 @@ def retention(frames: Frames, vocab: Vocabulary) -> Section:
 def funnel(frames: Frames, vocab: Vocabulary) -> Section:
     """Summed over the cohorts whose 30-day window has elapsed; before any has, the 7-day step over those mature for it."""
     cohorts = frames["funnel"]
-    section = Section("funnel", "转化漏斗 · Funnel", "注册 → 激活（7日内使用功能）→ 首购（30日内）→ 复购（30日内）")
-    mature = cohorts.dropna(subset=["purchased"])
     steps = ["signed_up", "activated", "purchased", "repurchased"]
+    intro = " → ".join(f"{vocab.name('kpi_funnel', step)}" for step in steps)
+    section = Section("funnel", "转化漏斗 · Funnel", f"{intro}. {vocab.dictionary.table('kpi_funnel').description}")
+    mature = cohorts.dropna(subset=["purchased"])
     if mature.empty:
         mature = cohorts.dropna(subset=["activated"])
         steps = ["signed_up", "activated"]
@@ -194,11 +192,11 @@ def funnel(frames: Frames, vocab: Vocabulary) -> Section:
 
 def channels(frames: Frames, vocab: Vocabulary) -> Section:
     monthly, daily = frames["channels"], frames["channel_daily"]
+    grade = vocab.column("kpi_channel_monthly", "grade")
     section = Section(
         "channels",
         "渠道 · Channels",
-        "渠道等级 S/A/B/C：按获客成本、第7日留存、30日付费转化在当月付费渠道中的排名 "
-        "Grades rank CAC, D7 retention and 30-day purchase conversion among the month's paid channels.",
+        f"{vocab.name('kpi_channel_monthly', 'grade')}: {grade.description} {grade.formula}.",
     )
     if monthly.empty:
         section.empty = "无渠道数据 No channel data."
@@ -244,8 +242,7 @@ def users(frames: Frames, vocab: Vocabulary) -> Section:
     section = Section(
         "users",
         "用户 · Users",
-        "分层（先满足者优先）Segments, first that applies: 新用户（近7日注册）、核心（近30日活跃≥15天）、活跃（近7日活跃）、"
-        "沉默（近30日活跃）、流失 churned.",
+        f"{vocab.name('kpi_user_profile', 'segment')}: {vocab.column('kpi_user_profile', 'segment').description}",
     )
     if segments.empty:
         section.empty = "无用户 No users yet."
@@ -350,10 +347,11 @@ def service(frames: Frames, vocab: Vocabulary) -> Section:
 
 def data_quality(frames: Frames, vocab: Vocabulary) -> Section:
     totals, daily = frames["quality"], frames["quality_daily"]
+    accuracy = vocab.column("kpi_data_quality", "accuracy_rate")
     section = Section(
         "data-quality",
         "数据质量 · Data quality",
-        "全部交付批次合计 All deliveries. 数据准确率 = 入库记录 / 读取记录 accuracy = loaded / read.",
+        f"全部交付批次 All deliveries. {vocab.name('kpi_data_quality', 'accuracy_rate')} = {accuracy.formula}.",
     )
     if totals.empty:
         section.empty = "尚无交付 No deliveries yet."
@@ -379,11 +377,11 @@ def data_quality(frames: Frames, vocab: Vocabulary) -> Section:
 
 def ab_tests(frames: Frames, vocab: Vocabulary) -> Section:
     tests = frames["ab_tests"]
+    conversion = vocab.column("kpi_ab_tests", "conversion_rate")
     section = Section(
         "ab-tests",
         "A/B 实验 · A/B tests",
-        "转化：首次曝光后 7 日内下单 Conversion: an order within 7 days of the first exposure. "
-        "p < 0.05 视为显著 significant at 5 %.",
+        f"{vocab.name('kpi_ab_tests', 'conversion_rate')}: {conversion.description} ✓ p < 0.05 显著 significant at 5 %.",
     )
     if tests.empty:
         section.empty = "无实验 No experiments."
