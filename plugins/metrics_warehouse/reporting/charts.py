@@ -12,6 +12,7 @@ FONT_STACK = (
     '"WenQuanYi Micro Hei", "Helvetica Neue", Arial, sans-serif'
 )
 AXIS_SUFFIX = {"ratio": "{value}%"}
+FEW_CATEGORIES = 12
 
 
 @dataclass
@@ -56,6 +57,8 @@ def lines(
     """One value axis; a series per entry of `series` (line or bar, optionally stacked)."""
     option = _base()
     option["xAxis"] = {"type": "category", "data": x, "boundaryGap": kind == "bar"}
+    if kind == "bar" and len(x) <= FEW_CATEGORIES:
+        option["xAxis"]["axisLabel"] = {"interval": 0, "width": 140, "overflow": "break"}  # every name shown
     option["yAxis"] = _value_axis(unit, axis_name)
     option["series"] = [
         {

@@ -314,20 +314,13 @@ def service(frames: Frames, vocab: Vocabulary) -> Section:
             )
         )
     if not surveys.empty:
-        months = sorted(surveys["month_start"].unique())
-        x = [f"{m:%Y-%m}" for m in months]
-        series = {}
-        for survey_id, rows in surveys.groupby("survey_id"):
-            rows = rows.set_index("month_start").reindex(months)
-            for column in ("nps", "csat"):
-                series[f"{vocab.name('kpi_survey_monthly', column)} · {survey_id}"] = [
-                    chart_value(v, "score") for v in rows[column]
-                ]
+        names = [f"{row.month_start:%Y-%m} · {row.survey_id}" for row in surveys.itertuples(index=False)]
+        series = _series(vocab, surveys, "kpi_survey_monthly", ["nps", "csat"])
         section.charts.append(
             Chart(
                 "service-nps-csat",
-                "净推荐值与满意度 NPS and CSAT (按月 by month)",
-                charts.lines(x, series, "score", "分 points"),
+                "净推荐值与满意度（按月、问卷）NPS and CSAT by month and survey",
+                charts.lines(names, series, "score", "分 points", kind="bar"),
             )
         )
         columns = [
