@@ -86,16 +86,30 @@ def test_every_chart_drew_and_nothing_failed(rendered) -> None:
     assert {chart: shape for chart, shape in drawn.items() if shape["shapes"] < 3 or shape["height"] < 100} == {}
 
 
+def _money_shown(text: str) -> Decimal:
+    assert text.startswith(("¥", "-¥")), text
+    return Decimal(re.sub(r"[^\d.-]", "", text))
+
+
+def _money_rounded(exact: Decimal) -> Decimal:
+    """Commercial rounding of the exact numeric: to the fen below ¥100,000, to the yuan above."""
+    return exact.quantize(Decimal("0.01") if abs(exact) < 100_000 else Decimal(1), rounding=ROUND_HALF_UP)
+
+
 def test_the_headline_is_the_marts(pipeline, rendered) -> None:
+    cards = rendered["cards"]
     dau, net_revenue = _one(
         pipeline.url,
         "select dau, net_revenue from kpi.kpi_daily where date = (select as_of_date from kpi.kpi_as_of_date)",
     )
-    assert rendered["cards"]["dau"] == f"{dau:,}"
-    shown = Decimal(re.sub(r"[^\d.-]", "", rendered["cards"]["net_revenue"]))
-    assert rendered["cards"]["net_revenue"].startswith(("¥", "-¥"))
-    cents = Decimal("0.01") if abs(net_revenue) < 100_000 else Decimal(1)
-    assert shown == net_revenue.quantize(cents, rounding=ROUND_HALF_UP)  # commercial rounding of the exact numeric
+    assert cards["kpi_daily.dau"] == f"{dau:,}"
+    assert _money_shown(cards["kpi_daily.net_revenue"]) == _money_rounded(net_revenue)
+    (month_revenue,) = _one(
+        pipeline.url,
+        "select net_revenue from kpi.kpi_periodic where period_type = 'month' and complete "
+        "order by period_start desc limit 1",
+    )
+    assert _money_shown(cards["kpi_periodic.net_revenue"]) == _money_rounded(month_revenue)
 
 
 def test_immature_figures_are_shown_as_such(pipeline, rendered) -> None:

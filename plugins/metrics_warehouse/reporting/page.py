@@ -25,7 +25,7 @@ LONG_TEXT = 40  # characters; a longer cell wraps instead of widening its table
 
 @dataclass(frozen=True)
 class Card:
-    """A headline figure; `kpi` names it for readers of the HTML (and the browser test)."""
+    """A headline figure; `kpi` (`<model>.<column>`) names it for readers of the HTML (and the browser test)."""
 
     kpi: str
     label_zh: str
@@ -79,7 +79,7 @@ class Vocabulary:
 
     def card(self, table: str, column: str, value: object, note: str = "") -> Card:
         found = self.column(table, column)
-        return Card(column, found.label_zh, found.label_en, self.show(table, column, value), note)
+        return Card(f"{table}.{column}", found.label_zh, found.label_en, self.show(table, column, value), note)
 
     def table(
         self, frame: pd.DataFrame, table: str, columns: list[str], extra: dict[str, Column] | None = None
