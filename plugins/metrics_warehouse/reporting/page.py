@@ -84,8 +84,8 @@ class Vocabulary:
     def table(
         self, frame: pd.DataFrame, table: str, columns: list[str], extra: dict[str, Column] | None = None
     ) -> Table:
-        """Rows of `frame` under the dictionary's names for `table`; `extra` describes columns the model lacks (counts
-        the report adds). A NULL shows as "—" with its rule on hover and in a note below."""
+        """Rows of `frame` under the dictionary's names for `table`; `extra` describes columns that are not a kpi
+        model's (the open alerts). A NULL shows as "—" with its rule on hover and in a note below."""
         extra = extra or {}
         described = [extra.get(name) or self.column(table, name) for name in columns]
         rows = []
