@@ -11,7 +11,7 @@ import time
 from metrics_warehouse.reporting.queries import QUERIES
 from metrics_warehouse.warehouse.connection import connect
 
-_LAST_30_DAYS = "(select as_of_date - 29 from kpi.kpi_as_of_date)"
+_LAST_30_DAYS = "(select max(date) - 29 from kpi.kpi_daily)"
 DASHBOARD_QUERIES = {
     "daily_last_30": f"select * from kpi.kpi_daily where date >= {_LAST_30_DAYS} order by date",
     "channel_last_30": f"select * from kpi.kpi_channel_daily where channel = 'douyin' and date >= {_LAST_30_DAYS}",
