@@ -1,6 +1,7 @@
 """Provision Superset from the files in bi/assets, or export it back to them. Runs in Superset's environment (.venv-bi).
 
-    python bi/provision.py import   # roles, the admin user, the warehouse connection, datasets, charts, dashboards
+    python bi/provision.py import   # migrate Superset's metadata; roles, the admin user, the warehouse connection,
+                                    # datasets, charts, dashboards
     python bi/provision.py export   # write every dashboard (with its charts, datasets, database) back to bi/assets
 
 Read from the environment: METRICS_BI_DATABASE_URI (the warehouse as the read-only BI role, password included),
@@ -36,6 +37,7 @@ def _bundle(database_uri: str) -> dict[str, str]:
 
 
 def import_assets() -> None:
+    from flask_migrate import upgrade
     from superset import security_manager
     from superset.commands.importers.v1.assets import ImportAssetsCommand
     from superset.extensions import appbuilder, db
@@ -43,6 +45,7 @@ def import_assets() -> None:
 
     user_name = os.environ["METRICS_BI_ADMIN_USER"]
     password = os.environ["METRICS_BI_ADMIN_PASSWORD"]
+    upgrade()  # what `superset db upgrade` does
     appbuilder.add_permissions(update_perms=True)  # what `superset init` does
     security_manager.sync_role_definitions()
     admin = security_manager.find_user(username=user_name)

@@ -16,5 +16,5 @@ COPY bi bi
 RUN useradd --create-home --uid 50001 superset && mkdir -p /app/superset_home && chown -R superset /app/superset_home
 USER superset
 EXPOSE 8088
-# Migrate Superset's metadata, (re)import the dashboards from bi/assets, then serve.
-CMD ["bash", "-c", "superset db upgrade && python bi/provision.py import && exec gunicorn --bind 0.0.0.0:8088 --workers 2 --threads 8 --timeout 120 'superset.app:create_app()'"]
+# Migrate Superset's metadata and (re)import the dashboards from bi/assets, then serve.
+CMD ["bash", "-c", "python bi/provision.py import && exec gunicorn --bind 0.0.0.0:8088 --workers 2 --threads 8 --timeout 120 'superset.app:create_app()'"]

@@ -78,11 +78,10 @@ def superset_env(settings: BISettings) -> dict[str, str]:
 
 
 def provision(settings: BISettings, warehouse_url: str) -> dict[str, str]:
-    """Grant the BI role, migrate Superset's metadata, import bi/assets. Returns Superset's environment."""
+    """Grant the BI role, then migrate Superset's metadata and import bi/assets. Returns Superset's environment."""
     grant_bi_access(warehouse_url, password=settings.bi_password)
     settings.home.mkdir(parents=True, exist_ok=True)
     env = {**superset_env(settings), "METRICS_BI_DATABASE_URI": database_uri(warehouse_url, settings.bi_password)}
-    subprocess.run([BI_BIN / "superset", "db", "upgrade"], env=env, check=True)
     subprocess.run([BI_BIN / "python", BI_DIR / "provision.py", "import"], env=env, check=True)
     return env
 
