@@ -73,13 +73,13 @@ warehouse-stop: $(STAMP)  ## stop the embedded PostgreSQL
 	$(BIN)/python -m metrics_warehouse warehouse stop
 
 lint: $(STAMP)  ## ruff (with Airflow AIR rules) and sqlfluff
-	$(BIN)/ruff check plugins dags tests expectations
-	$(BIN)/ruff format --check plugins dags tests expectations
+	$(BIN)/ruff check plugins dags tests expectations bi
+	$(BIN)/ruff format --check plugins dags tests expectations bi
 	$(BIN)/python -m metrics_warehouse dbt-env -- $(BIN)/sqlfluff lint dbt_project/models dbt_project/macros
 
 format: $(STAMP)  ## apply ruff's formatter and fixes
-	$(BIN)/ruff format plugins dags tests expectations
-	$(BIN)/ruff check --fix plugins dags tests expectations
+	$(BIN)/ruff format plugins dags tests expectations bi
+	$(BIN)/ruff check --fix plugins dags tests expectations bi
 
 test: $(STAMP) $(BI_STAMP) $(CHROMIUM) lint  ## lint, then the whole test suite (unit, integration, e2e)
 	$(BIN)/python -m pytest
