@@ -101,6 +101,7 @@ def _bi(args: argparse.Namespace) -> int:
         return superset.export_assets(bi)
     settings = load_settings()
     with warehouse(settings) as url:
+        connection.prepare(url)
         built = superset.has_kpis(url)
     if not built and settings.warehouse_url:
         raise SystemExit("METRICS_WAREHOUSE_URL has no kpi tables yet: `make run` builds them")
