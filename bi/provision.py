@@ -2,7 +2,7 @@
 
     python bi/provision.py import   # migrate Superset's metadata; roles, the admin user, the warehouse connection,
                                     # datasets, charts, dashboards
-    python bi/provision.py export   # write every dashboard (with its charts, datasets, database) back to bi/assets
+    python bi/provision.py export   # write every dashboard (with its charts, datasets, connection) back to bi/assets
 
 Read from the environment: METRICS_BI_DATABASE_URI (the warehouse as the read-only BI role, password included),
 METRICS_BI_ADMIN_USER / METRICS_BI_ADMIN_PASSWORD, and Superset's own SUPERSET_CONFIG_PATH / SUPERSET_HOME.
@@ -61,24 +61,31 @@ def import_assets() -> None:
 
 
 def export_assets() -> None:
-    from superset import security_manager
-    from superset.commands.export.assets import ExportAssetsCommand
+    from superset import db, security_manager
+    from superset.commands.dashboard.export import ExportDashboardsCommand
+    from superset.models.dashboard import Dashboard
     from superset.utils.core import override_user
 
     admin = security_manager.find_user(username=os.environ["METRICS_BI_ADMIN_USER"])
     with override_user(admin):
-        files = {name: content() for name, content in ExportAssetsCommand().run()}
+        ids = [dashboard_id for (dashboard_id,) in db.session.query(Dashboard.id)]
+        exported = {name: yaml.safe_load(content()) for name, content in ExportDashboardsCommand(ids).run()}
+    exported["metadata.yaml"] = {
+        "version": exported["metadata.yaml"]["version"],
+        "type": "assets",
+    }  # import_assets reads it
+    for name, config in exported.items():
+        if name.startswith("databases/"):
+            config["sqlalchemy_uri"] = URI_IN_FILES
     for old in ASSETS.rglob("*.yaml"):
         old.unlink()
-    for name, text in files.items():
-        if name.startswith("databases/"):
-            config = yaml.safe_load(text)
-            config["sqlalchemy_uri"] = URI_IN_FILES
-            text = yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
+    for folder in sorted(ASSETS.glob("*/**/"), reverse=True):  # deepest first
+        folder.rmdir()
+    for name, config in exported.items():
         target = ASSETS / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-    print(f"exported {len(files)} files to {ASSETS}")
+        target.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    print(f"exported {len(exported) - 1} files (every dashboard with its charts, datasets and connection) to {ASSETS}")
 
 
 def main(action: str) -> None:
