@@ -103,6 +103,7 @@ def serve(settings: BISettings, env: dict[str, str], log: Path | None = None) ->
         "--workers=1",  # one process, threads for concurrent chart queries
         "--threads=8",
         "--timeout=120",
+        "--graceful-timeout=10",
         "superset.app:create_app()",
     ]
     with contextlib.ExitStack() as stack:
@@ -113,7 +114,7 @@ def serve(settings: BISettings, env: dict[str, str], log: Path | None = None) ->
             yield server
         finally:
             server.terminate()
-            server.wait(timeout=30)
+            server.wait(timeout=60)
 
 
 def _wait_until_healthy(url: str, server: subprocess.Popen, timeout: float = 300) -> None:
