@@ -30,8 +30,10 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 DASHBOARDS = {
-    path.stem: yaml.safe_load(path.read_text(encoding="utf-8"))
-    for path in (BI_DIR / "assets" / "dashboards").glob("*.yaml")
+    board["slug"]: board
+    for board in (
+        yaml.safe_load(path.read_text(encoding="utf-8")) for path in (BI_DIR / "assets" / "dashboards").glob("*.yaml")
+    )
 }
 OVERVIEW_DAU = "日活 DAU（最新日 latest day）"
 
@@ -63,7 +65,7 @@ def page(bi: BISettings) -> Page:
         page.fill("input#username", bi.admin_user)
         page.fill("input#password", bi.admin_password)
         page.click("button[type=submit]")
-        page.wait_for_url(re.compile(r"/superset/welcome"))
+        page.wait_for_url(re.compile(r"/superset/welcome"), timeout=120_000)
         yield page
         browser.close()
 
