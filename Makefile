@@ -4,11 +4,15 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.synced
+BI_VENV := .venv-bi
+BI_STAMP := $(BI_VENV)/.synced
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 export AIRFLOW_HOME ?= $(CURDIR)/var/airflow
 
 .DEFAULT_GOAL := help
-.PHONY: help venv sample demo run backfill airflow test test-unit lint format docs bench \
-        warehouse-start warehouse-stop clean lock
+.PHONY: help venv sample demo run backfill airflow test test-unit lint format bench \
+        warehouse-start warehouse-stop docs clean lock bi bi-venv bi-export bi-lock
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -21,6 +25,28 @@ $(STAMP): requirements.lock requirements-dev.lock pyproject.toml
 	touch $(STAMP)
 
 venv: $(STAMP)  ## create the virtual environment from the runtime and development locks, the project installed editable
+
+# Superset's own environment: its pins (sqlalchemy<2, pandas<2.2) conflict with Airflow's.
+$(BI_STAMP): bi/requirements.lock | $(STAMP)
+	test -x $(BI_VENV)/bin/python || $(PYTHON) -m venv $(BI_VENV)
+	$(BIN)/uv pip sync --quiet --python $(BI_VENV)/bin/python bi/requirements.lock
+	touch $(BI_STAMP)
+
+# The dashboard test drives Debian's headless Chromium (no browser download).
+$(CHROMIUM):
+	$(SUDO) apt-get install -y --no-install-recommends chromium chromium-driver || \
+	  ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium chromium-driver)
+
+bi-venv: $(BI_STAMP)  ## create Superset's virtual environment (.venv-bi) from bi/requirements.lock
+
+bi: $(STAMP) $(BI_STAMP)  ## Superset with the dashboards on http://127.0.0.1:8088 (METRICS_BI_PORT), as the read-only BI role
+	$(BIN)/python -m metrics_local bi
+
+bi-export: $(STAMP) $(BI_STAMP)  ## write the dashboards as edited in Superset back to bi/assets
+	$(BIN)/python -m metrics_local bi export
+
+bi-lock: $(STAMP)  ## re-resolve bi/requirements.in into bi/requirements.lock
+	$(BIN)/uv pip compile --quiet bi/requirements.in -o bi/requirements.lock --python-version 3.11
 
 lock: $(STAMP)  ## re-resolve requirements.in (runtime) and requirements-dev.in (tooling, within the runtime pins)
 	$(BIN)/uv pip compile --quiet requirements.in -o requirements.lock --python-version 3.11
@@ -48,15 +74,15 @@ warehouse-stop: $(STAMP)  ## stop the embedded PostgreSQL
 	$(BIN)/python -m metrics_local warehouse stop
 
 lint: $(STAMP)  ## ruff (with Airflow AIR rules) and sqlfluff (no database: macros are linted where models use them)
-	$(BIN)/ruff check plugins dags tests expectations
-	$(BIN)/ruff format --check plugins dags tests expectations
+	$(BIN)/ruff check plugins dags tests expectations bi
+	$(BIN)/ruff format --check plugins dags tests expectations bi
 	$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests
 
 format: $(STAMP)  ## apply ruff's formatter and fixes
-	$(BIN)/ruff format plugins dags tests expectations
-	$(BIN)/ruff check --fix plugins dags tests expectations
+	$(BIN)/ruff format plugins dags tests expectations bi
+	$(BIN)/ruff check --fix plugins dags tests expectations bi
 
-test: $(STAMP) lint  ## lint, then the whole test suite (unit, integration, e2e)
+test: $(STAMP) $(BI_STAMP) $(CHROMIUM) lint  ## lint, then the whole test suite (unit, integration, e2e)
 	$(BIN)/python -m pytest
 
 test-unit: $(STAMP)  ## fast tests only (no database)

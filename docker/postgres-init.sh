@@ -6,7 +6,7 @@ create role airflow login password '${AIRFLOW_DB_PASSWORD}';
 create database airflow owner airflow;
 create role metrics login password '${WAREHOUSE_PASSWORD}';
 create database metrics owner metrics;
-create role metabase login password '${METABASE_DB_PASSWORD}';
-create database metabase owner metabase;
+create role superset login password '${SUPERSET_DB_PASSWORD}';
+create database superset owner superset;
 create role metrics_bi login password '${METRICS_BI_PASSWORD}';
 SQL

@@ -116,6 +116,30 @@ def _docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bi(args: argparse.Namespace) -> int:
+    """Superset with the project's dashboards on the warehouse (the demo one, built first when empty), until Ctrl-C."""
+    from metrics_local import superset
+
+    bi = superset.load_bi_settings()
+    if args.action == "export":
+        return superset.export_assets(bi)
+    settings = load_settings()
+    with warehouse(settings) as url:
+        connection.prepare(url)
+        built = superset.has_kpis(url)
+    if not built and settings.warehouse_url:
+        raise SystemExit("METRICS_WAREHOUSE_URL has no kpi tables yet: `make run` builds them")
+    if not built:
+        print("The demo warehouse has no KPI tables yet: building it first (make demo).")
+        if code := main(["demo"]):
+            return code
+    with warehouse(settings) as url:
+        env = superset.provision(bi, url)
+        with superset.serve(bi, env) as server:
+            print(f"\nSuperset: {bi.url}/  login {bi.admin_user} / {bi.admin_password}  (Ctrl-C stops it)", flush=True)
+            return server.wait()
+
+
 def _exit_on_signal(signum: int, _frame) -> None:
     # SIGTERM and SIGHUP end the command like Ctrl-C does: cleanup (stopping the embedded server) runs.
     raise SystemExit(128 + signum)
@@ -143,5 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_demo)
     sub.add_parser("airflow", help="the Airflow UI with the project's DAGs").set_defaults(func=_airflow)
     sub.add_parser("docs", help="the KPI dictionary and the dbt docs site").set_defaults(func=_docs)
+    p = sub.add_parser("bi", help="Superset with the project's dashboards; `bi export` writes them back to bi/assets")
+    p.add_argument("action", nargs="?", choices=["serve", "export"], default="serve")
+    p.set_defaults(func=_bi)
     args = parser.parse_args(argv)
     return args.func(args)

@@ -1,4 +1,4 @@
-"""The BI role reads the kpi and marts schemas and nothing else."""
+"""The BI role reads the kpi and marts schemas and the alert tables, nothing else."""
 
 from __future__ import annotations
 
@@ -22,7 +22,10 @@ def test_bi_role_reads_kpis_but_cannot_write_or_see_raw(pg_url: str) -> None:
     with psycopg.connect(bi_url, autocommit=True) as bi:
         assert bi.execute("select n from kpi.before_grant").fetchone() == (1,)
         assert bi.execute("select n from kpi.after_grant").fetchone() == (2,)
+        assert bi.execute("select count(*) from ops.alerts").fetchone() == (0,)  # the data-quality dashboard's alerts
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             bi.execute("insert into kpi.after_grant values (3)")
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             bi.execute("select count(*) from raw.events")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            bi.execute("select count(*) from ops.quarantine")  # records as received: personal data stays out of BI

@@ -1,4 +1,4 @@
-"""The read-only role BI tools connect as: SELECT on the kpi and marts schemas, nothing else."""
+"""The read-only role BI tools connect as: SELECT on the kpi and marts schemas and on the alert tables, nothing else."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ log = logging.getLogger(__name__)
 
 BI_ROLE = "metrics_bi"
 BI_SCHEMAS = ("kpi", "marts")
+# The data-quality dashboard lists open alerts: these tables of ops are readable, the rest of ops (and raw) is not.
+BI_OPS_TABLES = ("alerts", "alert_state")
 
 
 def grant_bi_access(url: str, role: str = BI_ROLE, password: str | None = None) -> bool:
@@ -34,6 +36,14 @@ def grant_bi_access(url: str, role: str = BI_ROLE, password: str | None = None) 
             sql.SQL("grant select on all tables in schema {schema} to {role}").format(**names),
             sql.SQL("alter default privileges in schema {schema} grant select on tables to {role}").format(**names),
         ]
+    statements.append(sql.SQL("create schema if not exists ops"))
+    statements.append(sql.SQL("grant usage on schema ops to {}").format(sql.Identifier(role)))
+    statements += [
+        sql.SQL(
+            "do $$ begin if to_regclass({name}) is not null then grant select on {table} to {role}; end if; end $$"
+        ).format(name=sql.Literal(f"ops.{table}"), table=sql.Identifier("ops", table), role=sql.Identifier(role))
+        for table in BI_OPS_TABLES
+    ]
     try:
         with connect(url) as conn:
             conn.execute("select pg_advisory_xact_lock(hashtext('metrics_warehouse.bi_access'))")
