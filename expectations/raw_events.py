@@ -14,7 +14,7 @@ def build(load_id: str) -> Suite:
     columns = f"""
         r.event_id,
         r.event_name,
-        {sql.timestamp_text_ok("r.event_time")} as event_time_ok,
+        {sql.timestamp_ok("r.event_time")} as event_time_ok,
         jsonb_typeof(r.payload) as payload_type,
         case when r.event_name in {MONEY_EVENTS} then
             {sql.not_a_number(amount)} or {sql.blank(amount)}

@@ -10,7 +10,7 @@ from metrics_warehouse.quality.suites import Suite, critical
 def build(load_id: str) -> Suite:
     columns = f"""
         r.feedback_id,
-        {sql.timestamp_text_ok("r.created_at")} as created_at_ok,
+        {sql.timestamp_ok("r.created_at")} as created_at_ok,
         {sql.not_a_number("r.rating")} as rating_not_a_number,
         {sql.number("r.rating")} as rating
     """

@@ -9,7 +9,7 @@ from metrics_warehouse.quality.suites import Suite, critical
 
 def build(load_id: str) -> Suite:
     columns = f"""
-        r.date ~ '^\\s*[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}\\s*$' as date_ok,
+        {sql.date_ok("r.date")} as date_ok,
         r.currency,
         {sql.number("r.rate")} as rate
     """

@@ -11,7 +11,7 @@ def build(load_id: str) -> Suite:
     columns = f"""
         r.channel,
         r.campaign_id,
-        r.date ~ '^\\s*[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}\\s*$' as date_ok,
+        {sql.date_ok("r.date")} as date_ok,
         {sql.not_a_number("r.spend")} or {sql.blank("r.spend")} as spend_missing_or_not_a_number,
         {sql.not_a_number("r.impressions")} or {sql.not_a_number("r.clicks")} as counts_not_numbers,
         {sql.number("r.spend")} as spend,

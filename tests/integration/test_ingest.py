@@ -170,7 +170,6 @@ def test_whole_file_rejections_load_nothing_and_say_why(loaded: str) -> None:
     rows = ledger(loaded)
     expected = {
         "events/2026-11-01/truncated.jsonl.gz": "corrupt_gzip",
-        "events/2026-11-01/latin1.jsonl": "undecodable",
         "feedback/2026-11-01/missing_column.csv": "missing_column:channel",
         "feedback/2026-11-01/unterminated.csv": "unterminated_quote",
         "feedback/2026-11-01/undecodable.csv": "undecodable",
@@ -183,6 +182,12 @@ def test_whole_file_rejections_load_nothing_and_say_why(loaded: str) -> None:
             assert scalar(loaded, f"select count(*) from {table} where file_id = %s", rows[path]["file_id"]) == 0
     assert rows["events/2026-11-01/zipped.jsonl.gz"]["records_loaded"] == 50
     assert rows["events/2026-11-01/zipped.jsonl.gz"]["encoding"] == "utf-8+gzip"
+
+
+def test_a_line_that_is_not_utf8_is_one_quarantined_record(loaded: str) -> None:
+    row = ledger(loaded)["events/2026-11-01/latin1.jsonl"]
+    assert (row["status"], row["records_read"], row["records_quarantined"]) == ("loaded", 1, 1)
+    assert quarantine(loaded, "events/2026-11-01/latin1.jsonl") == [(1, "undecodable")]
 
 
 def test_empty_and_header_only_files_are_files_with_no_records(loaded: str) -> None:

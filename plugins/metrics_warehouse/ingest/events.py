@@ -12,11 +12,13 @@ import orjson
 
 from metrics_warehouse.ingest.reasons import FileRejected, RecordRejected
 from metrics_warehouse.ingest.records import ReadContext, Records, Skipped
-from metrics_warehouse.ingest.values import parse_timestamp
+from metrics_warehouse.ingest.values import parse_amount, parse_timestamp
 
 TABLE = "raw.events"
 COLUMNS = ("event_id", "event_name", "event_time", "user_id", "payload")
 _BLANK = Skipped("blank_line")
+_UNDECODABLE = RecordRejected("undecodable", "the line's bytes are not UTF-8")
+MONEY_EVENTS = ("purchase", "refund")
 
 
 def read(path: Path, context: ReadContext) -> tuple[str, Records]:
@@ -29,6 +31,9 @@ def _records(path: Path, gzipped: bool, context: ReadContext) -> Records:
     with path.open("rb") as raw:
         stream: BinaryIO = gzip.GzipFile(fileobj=raw, mode="rb") if gzipped else raw
         for line_number, line in enumerate(_lines(stream, path), start=1):
+            if type(line) is bytes:
+                yield line_number, line.decode("utf-8", "backslashreplace"), _UNDECODABLE
+                continue
             if line_number == 1:
                 line = line.removeprefix("\ufeff")
             if not line.strip():
@@ -40,13 +45,15 @@ def _records(path: Path, gzipped: bool, context: ReadContext) -> Records:
                 yield line_number, line, rejected
 
 
-def _lines(stream: BinaryIO, path: Path) -> Iterator[str]:
+def _lines(stream: BinaryIO, path: Path) -> Iterator[str | bytes]:
+    """Decoded lines; a line that is not UTF-8 comes as its bytes (one bad record, not a bad file)."""
     try:
         for raw_line in stream:
+            line = raw_line.rstrip(b"\r\n")
             try:
-                yield raw_line.rstrip(b"\r\n").decode("utf-8")
-            except UnicodeDecodeError as error:
-                raise FileRejected("undecodable", f"{path}: bytes that are not UTF-8 ({error.reason})") from None
+                yield line.decode("utf-8")
+            except UnicodeDecodeError:
+                yield line
     except (EOFError, gzip.BadGzipFile, zlib.error) as error:
         raise FileRejected("corrupt_gzip", f"{path}: truncated or corrupt gzip stream ({error})") from None
 
@@ -80,12 +87,26 @@ def parse_line(line: str, context: ReadContext) -> tuple[str, str, str, str | No
         raise RecordRejected(
             "before_min_date", f"event_time {event_time} is before METRICS_MIN_EVENT_DATE {context.min_event_date}"
         )
+    _check_money(event, event_name, context)
     user_id = event.get("user_id")
     if user_id is not None and type(user_id) is not str:
         if type(user_id) is not int:
             raise RecordRejected("bad_type:user_id", "user_id must be a string or null")
         user_id = str(user_id)
     return event_id, event_name, event_time if type(event_time) is str else str(event_time), user_id or None, line
+
+
+def _check_money(event: dict, event_name: str, context: ReadContext) -> None:
+    """Amounts and costs are money wherever they appear; a purchase or refund needs its amount."""
+    properties = event.get("properties")
+    if properties is None:
+        properties = {}
+    elif type(properties) is not dict:
+        raise RecordRejected("bad_type:properties", "properties must be an object")
+    for name in ("amount", "cost"):
+        value = properties.get(name)
+        if parse_amount(value, name, context.max_amount) is None and name == "amount" and event_name in MONEY_EVENTS:
+            raise RecordRejected("missing_field:amount", f"a {event_name} needs properties.amount")
 
 
 def _required_text(event: dict, field: str, *, allow_int: bool = False) -> str:

@@ -9,6 +9,7 @@ RECORD_REASONS = {
     "malformed_json": "the line is not valid JSON",
     "not_an_object": "the line is valid JSON but not an object",
     "unsupported_character": "the record holds a NUL character PostgreSQL cannot store",
+    "undecodable": "a JSON Lines line whose bytes are not UTF-8",
     "missing_field": "a required field is absent or empty",
     "bad_type": "a field has the wrong JSON type",
     "bad_timestamp": "a timestamp is neither ISO-8601 nor epoch milliseconds",
@@ -26,6 +27,10 @@ FILE_REASONS = {
     "undecodable": "the bytes are neither UTF-8 nor GB18030",
     "missing_column": "a required column is missing from the header",
     "unterminated_quote": "a quoted field is never closed",
+    "duplicate_column": "a column is named twice in the header",
+    "utf16": "UTF-16 text (an Excel 'Unicode text' export), not CSV in UTF-8 or GB18030",
+    "unreadable": "the file could not be opened or read (permission denied, I/O error); status unreadable",
+    "changed_content": "the path was loaded before with other content; status refused",
 }
 
 SKIP_RULES = {

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import asdict
+from pathlib import Path
 
-from metrics_warehouse.ingest.landing import SOURCES, discover
+import psycopg
+
+from metrics_warehouse.ingest.landing import SOURCES, SkippedPath, discover, survey_root
 from metrics_warehouse.ingest.loader import FileResult, load_file
 from metrics_warehouse.settings import Settings
 from metrics_warehouse.warehouse.connection import connect
@@ -15,8 +19,9 @@ log = logging.getLogger(__name__)
 
 def ingest_source(url: str, settings: Settings, source: str, load_id: str) -> list[FileResult]:
     """Load the files of `source` not seen before (by path and content hash). Returns one result per new file."""
-    files = discover(settings.landing_dir, source)
+    files, skipped = discover(settings.landing_dir, source)
     with connect(url, autocommit=True) as conn:
+        record_skipped(conn, skipped)
         seen = set(
             conn.execute("select path, content_sha256 from ops.ingest_ledger where source = %s", (source,)).fetchall()
         )
@@ -30,6 +35,23 @@ def ingest_source(url: str, settings: Settings, source: str, load_id: str) -> li
     return results
 
 
+def record_landing_root(url: str, root: Path) -> None:
+    """Record what sits at the landing root besides the source folders (stray files, unknown folders)."""
+    with connect(url, autocommit=True) as conn:
+        record_skipped(conn, survey_root(root))
+
+
+def record_skipped(conn: psycopg.Connection, skipped: Iterable[SkippedPath]) -> None:
+    """Each path not loaded, once (ops.landing_skipped), with its reason."""
+    with conn.cursor() as cursor:
+        cursor.executemany(
+            "insert into ops.landing_skipped (path, reason, first_seen_at) values (%s, %s, now()) "
+            "on conflict (path) do nothing",
+            [(one.relpath, one.reason) for one in skipped],
+        )
+
+
 def ingest_all(url: str, settings: Settings, load_id: str) -> dict[str, list[dict]]:
     """Every source in turn; the summaries are small enough for XCom."""
+    record_landing_root(url, settings.landing_dir)
     return {source: [asdict(r) for r in ingest_source(url, settings, source, load_id)] for source in SOURCES}

@@ -14,7 +14,7 @@ final as (
         rates.file_id,
         rates.line_number,
         ledger.delivery_date,
-        btrim(rates.date)::date as rate_date,
+        {{ parse_date('rates.date') }} as rate_date,
         upper(btrim(rates.currency)) as currency,
         {{ parse_number('rates.rate') }} as rate
     from rates

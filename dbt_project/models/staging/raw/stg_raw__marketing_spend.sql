@@ -15,7 +15,7 @@ mapped as (
         spend.file_id,
         spend.line_number,
         ledger.delivery_date,
-        btrim(spend.date)::date as spend_date,
+        {{ parse_date('spend.date') }} as spend_date,
         btrim(spend.channel) as channel_alias,
         btrim(spend.campaign_id) as campaign_id,
         -- dimensions
