@@ -9,7 +9,7 @@ from metrics_warehouse.quality.suites import Suite, critical, warning
 MONEY_EVENTS = "('purchase', 'refund')"
 
 
-def build(load_id: str) -> Suite:
+def build(file_ids: list[int]) -> Suite:
     amount = "r.payload -> 'properties' ->> 'amount'"
     columns = f"""
         r.event_id,
@@ -27,7 +27,7 @@ def build(load_id: str) -> Suite:
     """
     return raw_batch_suite(
         "events",
-        load_id,
+        file_ids,
         columns,
         [
             critical("event_id_not_null", gxe.ExpectColumnValueLengthsToBeBetween(column="event_id", min_value=1)),

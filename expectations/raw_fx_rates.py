@@ -7,7 +7,7 @@ from metrics_warehouse.quality.raw_batch import raw_batch_suite
 from metrics_warehouse.quality.suites import Suite, critical
 
 
-def build(load_id: str) -> Suite:
+def build(file_ids: list[int]) -> Suite:
     columns = f"""
         {sql.date_ok("r.date")} as date_ok,
         r.currency,
@@ -15,7 +15,7 @@ def build(load_id: str) -> Suite:
     """
     return raw_batch_suite(
         "fx_rates",
-        load_id,
+        file_ids,
         columns,
         [
             critical("date_is_iso_date", gxe.ExpectColumnValuesToBeInSet(column="date_ok", value_set=[True])),

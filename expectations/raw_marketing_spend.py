@@ -7,7 +7,7 @@ from metrics_warehouse.quality.raw_batch import raw_batch_suite
 from metrics_warehouse.quality.suites import Suite, critical, warning
 
 
-def build(load_id: str) -> Suite:
+def build(file_ids: list[int]) -> Suite:
     columns = f"""
         r.channel,
         r.campaign_id,
@@ -21,7 +21,7 @@ def build(load_id: str) -> Suite:
     """
     return raw_batch_suite(
         "marketing_spend",
-        load_id,
+        file_ids,
         columns,
         [
             critical("channel_not_null", gxe.ExpectColumnValueLengthsToBeBetween(column="channel", min_value=1)),

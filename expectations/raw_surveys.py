@@ -7,7 +7,7 @@ from metrics_warehouse.quality.raw_batch import raw_batch_suite
 from metrics_warehouse.quality.suites import Suite, critical
 
 
-def build(load_id: str) -> Suite:
+def build(file_ids: list[int]) -> Suite:
     columns = f"""
         r.response_id,
         r.survey_id,
@@ -18,7 +18,7 @@ def build(load_id: str) -> Suite:
     """
     return raw_batch_suite(
         "surveys",
-        load_id,
+        file_ids,
         columns,
         [
             critical(

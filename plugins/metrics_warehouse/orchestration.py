@@ -60,10 +60,11 @@ def create_incremental_relations() -> None:
     run_dbt(url, "run", "--select", "+config.materialized:incremental")
 
 
-def check_raw(source: str, load_id: str) -> None:
+def check_raw(source: str, run_id: str) -> None:
+    """Validate the source's files that have no verdict yet; failing files are held back, the rest go on."""
     from metrics_warehouse.quality.gates import check_raw_batch
 
-    check_raw_batch(warehouse_url(), source, load_id, run_id=load_id)
+    check_raw_batch(warehouse_url(), source, run_id)
 
 
 def check_kpi_marts(run_id: str) -> None:

@@ -31,6 +31,10 @@ create table if not exists ops.ingest_ledger (
 alter table ops.ingest_ledger drop constraint if exists ingest_ledger_status_check;
 alter table ops.ingest_ledger add constraint ingest_ledger_status_check
     check (status in ('loaded', 'rejected', 'duplicate_file', 'empty', 'unreadable', 'refused'));
+-- The raw-batch gate's verdict (README: Quality gates): when it validated the file, and the failed critical checks
+-- when it holds the file back from the marts (staging reads only files with held_because null).
+alter table ops.ingest_ledger add column if not exists validated_at timestamptz;
+alter table ops.ingest_ledger add column if not exists held_because text;
 -- The first reading of a content hash owns it; later sightings are duplicate_file rows.
 drop index if exists ops.ingest_ledger_content_owner;
 create unique index if not exists ingest_ledger_content_reader
@@ -156,15 +160,6 @@ create table if not exists ops.landing_skipped (
     path text primary key,
     reason text not null,
     first_seen_at timestamptz not null
-);
-
--- The raw-batch gate's verdict on each file it validated: passed, or held back from the marts (README: Quality gates).
-create table if not exists ops.file_validation (
-    file_id bigint primary key references ops.ingest_ledger (file_id),
-    run_id text not null,
-    validated_at timestamptz not null,
-    held boolean not null,
-    reason text
 );
 
 -- The value rules (README: Value rules) as metrics_warehouse.ingest.values reads them, NULL where ingestion
