@@ -6,12 +6,14 @@ import base64
 import html
 import io
 from datetime import date
+from decimal import Decimal, localcontext
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from metrics_warehouse.reporting.queries import read_kpis  # noqa: E402
@@ -19,14 +21,19 @@ from metrics_warehouse.reporting.queries import read_kpis  # noqa: E402
 
 def _chart(draw, title: str) -> str:
     figure, axis = plt.subplots(figsize=(8, 3.2), dpi=100)
-    draw(axis)
-    axis.set_title(title, loc="left", fontsize=11)
-    axis.grid(alpha=0.3)
-    figure.autofmt_xdate()
-    figure.tight_layout()
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    plt.close(figure)
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            draw(axis)
+            axis.set_title(title, loc="left", fontsize=11)
+            axis.grid(alpha=0.3)
+            figure.autofmt_xdate()
+            figure.tight_layout()
+            figure.savefig(buffer, format="png")
+    except (ValueError, OverflowError) as error:  # values beyond what a chart can scale (numeric holds 1e308)
+        return f"<p>{html.escape(title)}: no chart ({html.escape(str(error))}); the numbers are in the kpi schema.</p>"
+    finally:
+        plt.close(figure)
     return (
         f'<img alt="{html.escape(title)}" src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}">'
     )
@@ -39,6 +46,14 @@ def _lines(frame: pd.DataFrame, x: str, columns: list[str]):
         axis.legend(loc="upper left", fontsize=8)
 
     return draw
+
+
+def _cents(amount: Decimal | int) -> Decimal:
+    """Money rounded for display, however large (numeric in storage holds more digits than a default Decimal context)."""
+    amount = Decimal(amount)
+    with localcontext() as context:
+        context.prec = max(context.prec, amount.adjusted() + 3)
+        return round(amount, 2)
 
 
 def summary(frames: dict[str, pd.DataFrame]) -> dict[str, object]:
@@ -54,7 +69,7 @@ def summary(frames: dict[str, pd.DataFrame]) -> dict[str, object]:
         "dau": int(latest["dau"]),
         "mau": int(latest["mau"]),
         "registered_users": int(latest["cumulative_users"]),
-        "net_revenue_total": round(sum(daily["net_revenue"].dropna()), 2),  # numeric in storage; rounded for display
+        "net_revenue_total": _cents(sum(daily["net_revenue"].dropna())),
         "orders_total": int(daily["orders"].sum()),
         "d7_retention_latest_mature_cohort": None if mature_d7.empty else round(float(mature_d7.iloc[-1]), 4),
         "nps_latest": None if nps.empty else round(float(nps.iloc[-1]), 1),
