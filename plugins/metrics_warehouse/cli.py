@@ -56,8 +56,10 @@ def _run_pipeline(url: str) -> int:
     from metrics_warehouse.alerting.engine import evaluate
 
     connection.prepare(url)
-    code = airflow_runner.test_dag(url)
-    outcomes = evaluate(url, now=datetime.now(UTC))
+    # One run at a time on a warehouse (as max_active_runs=1 on a scheduler): a second waits, then finds nothing new.
+    with connection.connect(url, autocommit=True) as conn, connection.exclusive(conn, "metrics_pipeline run"):
+        code = airflow_runner.test_dag(url)
+        outcomes = evaluate(url, now=datetime.now(UTC))
     print(
         f"metrics_pipeline: {'succeeded' if code == 0 else 'FAILED'}; alert rules evaluated: {len(outcomes)} alert(s)"
     )

@@ -52,12 +52,13 @@ def create_incremental_relations() -> None:
     from metrics_warehouse.dbt_cli import run_dbt
 
     url = warehouse_url()
-    with connection.connect(url) as conn:
+    # Two runs on a new warehouse: one builds, the other waits and finds them built.
+    with connection.connect(url, autocommit=True) as conn, connection.exclusive(conn, "first dbt build"):
         present = conn.execute("select count(*) from pg_tables where schemaname = 'marts' and tablename = 'fct_events'")
         if present.fetchone()[0]:
             return
-    run_dbt(url, "seed")
-    run_dbt(url, "run", "--select", "+config.materialized:incremental")
+        run_dbt(url, "seed")
+        run_dbt(url, "run", "--select", "+config.materialized:incremental")
 
 
 def check_raw(source: str, run_id: str) -> None:

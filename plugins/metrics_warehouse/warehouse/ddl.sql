@@ -4,6 +4,9 @@
 create schema if not exists raw;
 create schema if not exists ops;
 
+-- The SHA-256 of this file as last applied: start-up skips it when unchanged (warehouse.connection.apply_ddl).
+create table if not exists ops.ddl_version (version text not null);
+
 -- One row per landing file seen. A file is known by the SHA-256 of its content.
 create table if not exists ops.ingest_ledger (
     file_id bigserial primary key,
