@@ -331,3 +331,69 @@ def test_concurrent_runs_never_load_a_file_twice(tmp_path: Path, fresh_url: str)
     assert scalar(url, "select count(*) from ops.ingest_ledger") == 6
     assert scalar(url, "select count(*) from raw.events") == 30_000
     assert scalar(url, "select count(distinct event_id) from raw.events") == 30_000
+
+
+def test_a_changed_file_under_a_loaded_path_is_refused_and_never_counted_twice(tmp_path: Path, fresh_url: str) -> None:
+    path = write(tmp_path / "events/2026-11-01/half.jsonl", EVENT_LINES[0] + "\n")
+    run_ingest(fresh_url, tmp_path, "first")
+    write(path, EVENT_LINES[0] + "\n" + EVENT_LINES[1] + "\n")  # completed in place
+    run_ingest(fresh_url, tmp_path, "second")
+    run_ingest(fresh_url, tmp_path, "third")
+    with psycopg.connect(fresh_url) as conn:
+        statuses = conn.execute("select status, message from ops.ingest_ledger order by file_id").fetchall()
+    assert [s for s, _ in statuses] == ["loaded", "refused"]
+    assert statuses[1][1].startswith("changed_content:")
+    assert scalar(fresh_url, "select count(*) from raw.events") == 1
+
+
+def test_an_unreadable_file_is_recorded_once_and_loaded_once_it_can_be_read(tmp_path: Path, fresh_url: str) -> None:
+    path = tmp_path / "events/2026-11-01/stale_mount.jsonl"
+    path.parent.mkdir(parents=True)
+    path.symlink_to("/proc/self/mem")  # reading it fails with an I/O error, even for root
+    write(tmp_path / "events/2026-11-01/fine.jsonl", EVENT_LINES[0] + "\n")
+    run_ingest(fresh_url, tmp_path, "first")
+    run_ingest(fresh_url, tmp_path, "second")
+    rows = ledger(fresh_url)
+    assert rows["events/2026-11-01/stale_mount.jsonl"]["status"] == "unreadable"
+    assert "Input/output error" in rows["events/2026-11-01/stale_mount.jsonl"]["message"]
+    assert rows["events/2026-11-01/fine.jsonl"]["status"] == "loaded"
+    path.unlink()
+    write(path, EVENT_LINES[1] + "\n")
+    run_ingest(fresh_url, tmp_path, "third")
+    statuses = scalar(
+        fresh_url, "select array_agg(status order by file_id) from ops.ingest_ledger where path like '%%stale%%'"
+    )
+    assert statuses == ["unreadable", "loaded"]
+
+
+def test_empty_files_of_two_sources_are_both_empty_never_duplicates(tmp_path: Path, fresh_url: str) -> None:
+    write(tmp_path / "events/2026-11-01/nothing.jsonl.gz", b"")
+    write(tmp_path / "feedback/2026-11-01/nothing.csv", b"")
+    write(tmp_path / "surveys/2026-11-01/nothing.csv", b"")
+    run_ingest(fresh_url, tmp_path)
+    assert {row["status"] for row in ledger(fresh_url).values()} == {"empty"}
+
+
+def test_every_path_that_is_no_landing_file_is_recorded_once(tmp_path: Path, fresh_url: str) -> None:
+    write(tmp_path / "stray.csv", "x\n")
+    write(tmp_path / "events/2026-11-01/app.jsonl.part", EVENT_LINES[0] + "\n")
+    write(tmp_path / "events/not-a-date/app.jsonl", EVENT_LINES[0] + "\n")
+    run_ingest(fresh_url, tmp_path, "first")
+    run_ingest(fresh_url, tmp_path, "second")
+    with psycopg.connect(fresh_url) as conn:
+        skipped = conn.execute("select path, reason from ops.landing_skipped order by path").fetchall()
+    assert skipped == [
+        ("events/2026-11-01/app.jsonl.part", "in_progress"),
+        ("events/not-a-date", "not_a_delivery_date"),
+        ("stray.csv", "stray_file"),
+    ]
+
+
+def test_two_runs_creating_one_database_at_once_both_succeed(new_database) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from metrics_warehouse.warehouse import connection
+
+    with new_database(create=False) as url, ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda _: connection.prepare(url), range(4)))
+        assert scalar(url, "select count(*) from ops.ddl_version") == 1
