@@ -7,7 +7,8 @@ rates as (
 
 ledger as (
     -- files the raw gate held back (README: Quality gates) stay out of the marts
-    select * from {{ source('ops', 'ingest_ledger') }} where held_because is null
+    select * from {{ source('ops', 'ingest_ledger') }}
+    where held_because is null
 ),
 
 final as (
