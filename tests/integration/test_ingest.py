@@ -397,3 +397,23 @@ def test_two_runs_creating_one_database_at_once_both_succeed(new_database) -> No
     with new_database(create=False) as url, ThreadPoolExecutor(4) as pool:
         list(pool.map(lambda _: connection.prepare(url), range(4)))
         assert scalar(url, "select count(*) from ops.ddl_version") == 1
+
+
+def test_start_up_never_queues_silently_behind_a_long_load(fresh_url: str, caplog) -> None:
+    import threading
+
+    from metrics_warehouse.warehouse import connection
+
+    loading = psycopg.connect(fresh_url)
+    loading.execute("lock table ops.ingest_ledger in row exclusive mode")  # what a load's ledger insert holds
+    began = time.monotonic()
+    connection.prepare(fresh_url)  # the DDL of this version is applied: nothing to wait for
+    assert time.monotonic() - began < 5
+    with psycopg.connect(fresh_url, autocommit=True) as conn:
+        conn.execute("delete from ops.ddl_version")  # as after an upgrade
+    threading.Timer(12, loading.rollback).start()  # the load ends after one lock_timeout
+    with caplog.at_level("WARNING"):
+        connection.prepare(fresh_url)
+    loading.close()
+    assert "waiting for a running load" in caplog.text
+    assert scalar(fresh_url, "select count(*) from ops.ddl_version") == 1
