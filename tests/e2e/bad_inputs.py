@@ -154,7 +154,7 @@ EVENTS = [
     _events(14, f'{{"event_id":"cat-14","event_name":"lo\x00gin","event_time":"{NOON}"}}', _q("malformed_json", 2)),
     _events(15, _event("15", user_id="a\u0000b"), _q("unsupported_character", 2)),
     _events(16, _event("16", event_time=17631234567890), _q("bad_timestamp:event_time", 2)),  # 14 digits
-    _events(17, _event("17", event_time="20261114T100000Z"), _q("bad_timestamp:event_time", 2)),  # basic format
+    _events(17, _event("17", event_time="20261114T040000Z"), LOADED),  # basic format, with the T: read
     _events(18, _event("18", event_time=True), _q("bad_type:event_time", 2)),
     _events(19, _purchase("19", amount=True), _q("bad_type:amount", 2)),
     _events(

@@ -79,7 +79,12 @@ def catalogue_run(tmp_path_factory, new_database):
     with new_database(create=False) as url:
         result = run_pipeline(pipeline_env(landing, url, root))
         (root / "pipeline.log").write_text(result.stdout + result.stderr)
-        assert result.returncode == 0, f"the pipeline failed: log in {root / 'pipeline.log'}\n{result.stderr[-3000:]}"
+        errors = [
+            line for line in result.stdout.splitlines() if "ERROR" in line or "Failure" in line or "FAIL " in line
+        ]
+        assert result.returncode == 0, f"the pipeline failed: log in {root / 'pipeline.log'}\n" + "\n".join(
+            errors[-40:]
+        )
         yield url, landing, root
 
 

@@ -30,6 +30,11 @@ TIMESTAMP = re.compile(
     rf"^{_DATE}(?:[Tt ]([01][0-9]|2[0-3]):([0-5][0-9])(?::([0-5][0-9])(?:[.,]([0-9]{{1,9}}))?)?"
     r"[ \t]*(?:([Zz])|([+-])(0[0-9]|1[0-4])(?::?([0-5][0-9]))?)?)?$"
 )
+# ISO-8601 basic format, with the `T` (so it is never mistaken for epoch milliseconds): 20261101T160000Z.
+TIMESTAMP_BASIC = re.compile(
+    r"^([12][0-9]{3})(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3])([0-5][0-9])(?:([0-5][0-9])"
+    r"(?:[.,]([0-9]{1,9}))?)?[ \t]*(?:([Zz])|([+-])(0[0-9]|1[0-4])([0-5][0-9])?)?$"
+)
 # A number as spreadsheets write it, once currency symbols and codes are gone: thousands grouped by `,` or ` ` in
 # threes, `.` as the decimal point, an optional exponent. `1.234,56` (a decimal comma) does not match: ambiguous.
 _CURRENCY = re.compile(r"^(?:cny|rmb|usd) *| *(?:cny|rmb|usd)$|[¥$€£]", re.IGNORECASE)
@@ -51,7 +56,7 @@ def parse_timestamp(value: object, field: str, source_zone: tzinfo) -> datetime:
     text = normalise(value)
     if EPOCH_MS.match(text):
         return _EPOCH + timedelta(milliseconds=int(text))
-    match = TIMESTAMP.match(text)
+    match = TIMESTAMP.match(text) or TIMESTAMP_BASIC.match(text)
     if match is None:
         raise RecordRejected(
             f"bad_timestamp:{field}",
