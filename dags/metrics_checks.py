@@ -1,7 +1,7 @@
 """
 ### metrics_checks — hourly freshness, volume, data-quality and KPI threshold alerts
 
-Evaluates every rule in `config/alert_rules.yml` against the warehouse (`METRICS_WAREHOUSE_URL`):
+Evaluates every rule in `config/alert_rules.yml` against the warehouse (the Airflow connection `metrics_warehouse`):
 source freshness from `ops.ingest_ledger`, volume anomalies and failed checks from `ops.quality_results`,
 rejected files, unmapped channel aliases and business KPI thresholds (DAU, CAC, NPS) from the `kpi` marts.
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from metrics_warehouse.sample import generate
+from metrics_local.sample import generate
 from tests.e2e import bad_inputs
 from tests.e2e.bad_inputs import File, Loaded, Skipped
 from tests.e2e.conftest import PROJECT, run_pipeline
@@ -176,7 +176,7 @@ def test_two_runs_at_once_on_a_new_database_leave_what_one_run_leaves(catalogue_
         env = pipeline_env(landing, fresh, tmp_path)
         runs = [
             subprocess.Popen(
-                [sys.executable, "-m", "metrics_warehouse", "run"],
+                [sys.executable, "-m", "metrics_local", "run"],
                 env=env,
                 cwd=PROJECT,
                 stdout=subprocess.PIPE,

@@ -24,9 +24,13 @@ SEED = int(os.environ.get("METRICS_FAULT_SEED") or 20261130)
 PROJECT = Path(__file__).resolve().parents[2]
 INGEST = """
 import sys
-from metrics_warehouse.ingest.runner import ingest_all
+from metrics_warehouse.contracts import SOURCE_NAMES
+from metrics_warehouse.ingest.runner import ingest_source, record_landing_root
 from metrics_warehouse.settings import load_settings
-ingest_all(sys.argv[1], load_settings({"METRICS_LANDING_DIR": sys.argv[2]}), sys.argv[3])
+settings = load_settings({"METRICS_LANDING_DIR": sys.argv[2]})
+record_landing_root(sys.argv[1], settings.landing_dir)
+for source in SOURCE_NAMES:
+    ingest_source(sys.argv[1], settings, source, sys.argv[3])
 """
 # What a run leaves, keyed by path rather than file_id (ids are drawn from a sequence a killed run advances).
 CONTENT = {

@@ -13,29 +13,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from metrics_warehouse.contracts import IN_PROGRESS_SUFFIXES, LANDING_SKIP_REASONS, SOURCES
 from metrics_warehouse.ingest.values import DATE
 
 log = logging.getLogger(__name__)
-
-SOURCE_EXTENSIONS = {
-    "events": (".jsonl", ".jsonl.gz"),
-    "feedback": (".csv",),
-    "surveys": (".csv",),
-    "marketing_spend": (".csv",),
-    "fx_rates": (".csv",),
-}
-SOURCES = tuple(SOURCE_EXTENSIONS)
-IN_PROGRESS = (".part", ".tmp", ".crdownload", ".partial")
-
-SKIP_REASONS = {
-    "hidden": "a hidden file or folder (name starting with a dot)",
-    "broken_symlink": "a symbolic link to nothing",
-    "stray_file": "a file outside a <source>/<YYYY-MM-DD>/ folder",
-    "unknown_source": "a folder at the landing root that is no source",
-    "not_a_delivery_date": "a folder under a source whose name is not a YYYY-MM-DD date",
-    "in_progress": "a file still being copied (*.part, *.tmp, ...)",
-    "wrong_extension": "a file whose name does not end with its source's extension",
-}
 
 
 @dataclass(frozen=True)
@@ -76,17 +57,17 @@ def survey_root(root: Path) -> list[SkippedPath]:
     skipped = []
     for entry in sorted(root.iterdir()):
         reason = _unusable(entry) or ("unknown_source" if entry.is_dir() else "stray_file")
-        if entry.name not in SOURCE_EXTENSIONS or not entry.is_dir():
+        if entry.name not in {source.folder for source in SOURCES.values()} or not entry.is_dir():
             skipped.append(SkippedPath(relative_name(entry, root), reason))
     return skipped
 
 
 def discover(root: Path, source: str) -> tuple[list[LandingFile], list[SkippedPath]]:
     """Every file of a source, oldest delivery first, and every path under the source folder that is not one."""
-    extensions = SOURCE_EXTENSIONS[source]
+    extensions = SOURCES[source].patterns
     found: list[LandingFile] = []
     skipped: list[SkippedPath] = []
-    source_dir = root / source
+    source_dir = root / SOURCES[source].folder
     if not source_dir.is_dir():
         return found, skipped
     for folder in sorted(source_dir.iterdir()):
@@ -103,7 +84,7 @@ def discover(root: Path, source: str) -> tuple[list[LandingFile], list[SkippedPa
             if path.is_dir() and _unusable(path) is None:
                 continue
             reason = _unusable(path)
-            if reason is None and path.name.endswith(IN_PROGRESS):
+            if reason is None and path.name.endswith(IN_PROGRESS_SUFFIXES):
                 reason = "in_progress"
             if reason is None and not path.name.endswith(extensions):
                 reason = "wrong_extension"
@@ -113,7 +94,7 @@ def discover(root: Path, source: str) -> tuple[list[LandingFile], list[SkippedPa
                 continue
             found.append(_landing_file(source, path, root, delivery_date))
     for one in skipped:
-        log.warning("not loading %s: %s", one.relpath, SKIP_REASONS[one.reason])
+        log.warning("not loading %s: %s", one.relpath, LANDING_SKIP_REASONS[one.reason])
     return found, skipped
 
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import asdict
 from pathlib import Path
 
 import psycopg
 
-from metrics_warehouse.ingest.landing import SOURCES, SkippedPath, discover, survey_root
+from metrics_warehouse.ingest.landing import SkippedPath, discover, survey_root
 from metrics_warehouse.ingest.loader import FileResult, load_file
 from metrics_warehouse.settings import Settings
 from metrics_warehouse.warehouse.connection import connect
@@ -36,7 +35,8 @@ def ingest_source(url: str, settings: Settings, source: str, load_id: str) -> li
 
 
 def record_landing_root(url: str, root: Path) -> None:
-    """Record what sits at the landing root besides the source folders (stray files, unknown folders)."""
+    """Record what sits at the landing root besides the source folders (stray files, unknown folders); the DAG's
+    prepare step does this once per run, each source's ingest task records what it skips in its own folder."""
     with connect(url, autocommit=True) as conn:
         record_skipped(conn, survey_root(root))
 
@@ -49,9 +49,3 @@ def record_skipped(conn: psycopg.Connection, skipped: Iterable[SkippedPath]) -> 
             "on conflict (path) do nothing",
             [(one.relpath, one.reason) for one in skipped],
         )
-
-
-def ingest_all(url: str, settings: Settings, load_id: str) -> dict[str, list[dict]]:
-    """Every source in turn; the summaries are small enough for XCom."""
-    record_landing_root(url, settings.landing_dir)
-    return {source: [asdict(r) for r in ingest_source(url, settings, source, load_id)] for source in SOURCES}

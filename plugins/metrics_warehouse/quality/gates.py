@@ -11,6 +11,7 @@ import dataclasses
 import logging
 from datetime import UTC, datetime
 
+from metrics_warehouse.contracts import SOURCES
 from metrics_warehouse.quality import checkpoints, results
 from metrics_warehouse.quality.results import GateResult, QualityGateFailed
 from metrics_warehouse.quality.suites import Suite, load_module
@@ -18,15 +19,13 @@ from metrics_warehouse.warehouse.connection import connect
 
 log = logging.getLogger(__name__)
 
-RAW_SOURCES = ("events", "feedback", "surveys", "marketing_spend", "fx_rates")
-
 __all__ = ["GateResult", "QualityGateFailed", "check_kpi_marts", "check_raw_batch"]
 
 
 def check_raw_batch(url: str, source: str, run_id: str) -> GateResult:
     """Validate the files of raw.<source> that have no verdict yet; hold back those with a critical failure."""
-    if source not in RAW_SOURCES:
-        raise ValueError(f"unknown source {source!r}; expected one of {', '.join(RAW_SOURCES)}")
+    if source not in SOURCES:
+        raise ValueError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
     with connect(url, autocommit=True) as conn:
         # One gate per source at a time, so each file is validated once even when runs overlap.
         if not conn.execute("select pg_try_advisory_lock(hashtext('raw_gate'), hashtext(%s))", (source,)).fetchone()[0]:
