@@ -181,11 +181,11 @@ FEEDBACK_CASES = [
 ]
 SURVEY_CASES = [
     _one_bad("surveys", SURVEYS, _survey, 40, LOADED, nps_score="１０"),
-    _one_bad("surveys", SURVEYS, _survey, 41, _q("bad_number:nps_score", 3), nps_score="10.5"),
+    _one_bad("surveys", SURVEYS, _survey, 41, _q("bad_number:nps_score", 3), nps_score="7.5"),
     _one_bad("surveys", SURVEYS, _survey, 42, _q("out_of_range:csat_score", 3), csat_score="６"),
     _one_bad("surveys", SURVEYS, _survey, 43, _q("bad_timestamp:submitted_at", 3), submitted_at="2026/11/14 10:00"),
     _one_bad("surveys", SURVEYS, _survey, 44, _q("unsupported_character", 3), comment="x\x00"),
-    _one_bad("surveys", SURVEYS, _survey, 45, _q("bad_number:nps_score", 3), nps_score="1.234,5"),
+    _one_bad("surveys", SURVEYS, _survey, 45, _q("bad_number:nps_score", 3), nps_score='"1.234,5"'),
 ]
 SPEND_CASES = [
     _one_bad("marketing_spend", SPEND, _spend, 50, _q("bad_date:date", 3), date="20261114"),
