@@ -7,7 +7,7 @@ STAMP := $(VENV)/.synced
 export AIRFLOW_HOME ?= $(CURDIR)/var/airflow
 
 .DEFAULT_GOAL := help
-.PHONY: help venv sample demo run backfill airflow test test-unit lint format bench \
+.PHONY: help venv sample demo run backfill airflow test test-unit lint format docs bench \
         warehouse-start warehouse-stop clean lock
 
 help:  ## list the targets
@@ -64,6 +64,9 @@ soak: $(STAMP)  ## 200 fault trials: ingestion killed at seeded random moments, 
 
 test-unit: $(STAMP)  ## fast tests only (no database)
 	$(BIN)/python -m pytest tests/unit
+
+docs: $(STAMP)  ## KPI dictionary (docs/kpi_dictionary.md) and the dbt docs site (var/docs/index.html)
+	$(BIN)/python -m metrics_local docs
 
 bench: $(STAMP)  ## benchmarks: prints figures and ratios
 	$(BIN)/python -m metrics_local.bench
