@@ -4,7 +4,8 @@
 1. `prepare_warehouse` creates the database objects ingestion owns (idempotent).
 2. `ingest_<source>` loads every new landing file of that source into `raw.<source>`: one transaction per file with its
    ledger row (`ops.ingest_ledger`) and quarantined records (`ops.quarantine`). Each updates the Asset of its raw table.
-3. `check_raw_<source>` runs the Great Expectations suite on the batch just loaded; a critical failure stops the dbt build.
+3. `check_raw_<source>` runs the Great Expectations suite on every file of the source without a verdict yet; a file
+   with a critical failure is held back from the marts (and alerted), every other file goes on to dbt.
 4. `create_incremental_relations` builds the incremental models once on a new warehouse (their unit tests need them).
 5. `dbt_inputs_changed` skips the rest of the run when nothing was loaded and the dbt project did not change since the
    last successful build (`ops.dbt_builds`): the tables would come out the same.
@@ -56,7 +57,7 @@ def metrics_pipeline():
 
     @task
     def check_raw(source: str) -> None:
-        orchestration.check_raw(orchestration.warehouse_url(), source, load_id=get_current_context()["run_id"])
+        orchestration.check_raw(orchestration.warehouse_url(), source, run_id=get_current_context()["run_id"])
 
     @task
     def create_incremental_relations() -> None:

@@ -9,12 +9,12 @@ from metrics_warehouse.quality.suites import Suite, critical, warning
 MONEY_EVENTS = "('purchase', 'refund')"
 
 
-def build(load_id: str) -> Suite:
+def build(file_ids: list[int]) -> Suite:
     amount = "r.payload -> 'properties' ->> 'amount'"
     columns = f"""
         r.event_id,
         r.event_name,
-        {sql.timestamp_text_ok("r.event_time")} as event_time_ok,
+        {sql.timestamp_ok("r.event_time")} as event_time_ok,
         jsonb_typeof(r.payload) as payload_type,
         case when r.event_name in {MONEY_EVENTS} then
             {sql.not_a_number(amount)} or {sql.blank(amount)}
@@ -27,7 +27,7 @@ def build(load_id: str) -> Suite:
     """
     return raw_batch_suite(
         "events",
-        load_id,
+        file_ids,
         columns,
         [
             critical("event_id_not_null", gxe.ExpectColumnValueLengthsToBeBetween(column="event_id", min_value=1)),

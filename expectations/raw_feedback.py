@@ -7,16 +7,16 @@ from metrics_warehouse.quality.raw_batch import raw_batch_suite
 from metrics_warehouse.quality.suites import Suite, critical
 
 
-def build(load_id: str) -> Suite:
+def build(file_ids: list[int]) -> Suite:
     columns = f"""
         r.feedback_id,
-        {sql.timestamp_text_ok("r.created_at")} as created_at_ok,
+        {sql.timestamp_ok("r.created_at")} as created_at_ok,
         {sql.not_a_number("r.rating")} as rating_not_a_number,
         {sql.number("r.rating")} as rating
     """
     return raw_batch_suite(
         "feedback",
-        load_id,
+        file_ids,
         columns,
         [
             critical(

@@ -7,15 +7,15 @@ from metrics_warehouse.quality.raw_batch import raw_batch_suite
 from metrics_warehouse.quality.suites import Suite, critical
 
 
-def build(load_id: str) -> Suite:
+def build(file_ids: list[int]) -> Suite:
     columns = f"""
-        r.date ~ '^\\s*[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}\\s*$' as date_ok,
+        {sql.date_ok("r.date")} as date_ok,
         r.currency,
         {sql.number("r.rate")} as rate
     """
     return raw_batch_suite(
         "fx_rates",
-        load_id,
+        file_ids,
         columns,
         [
             critical("date_is_iso_date", gxe.ExpectColumnValuesToBeInSet(column="date_ok", value_set=[True])),

@@ -7,11 +7,11 @@ from metrics_warehouse.quality.raw_batch import raw_batch_suite
 from metrics_warehouse.quality.suites import Suite, critical, warning
 
 
-def build(load_id: str) -> Suite:
+def build(file_ids: list[int]) -> Suite:
     columns = f"""
         r.channel,
         r.campaign_id,
-        r.date ~ '^\\s*[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}\\s*$' as date_ok,
+        {sql.date_ok("r.date")} as date_ok,
         {sql.not_a_number("r.spend")} or {sql.blank("r.spend")} as spend_missing_or_not_a_number,
         {sql.not_a_number("r.impressions")} or {sql.not_a_number("r.clicks")} as counts_not_numbers,
         {sql.number("r.spend")} as spend,
@@ -21,7 +21,7 @@ def build(load_id: str) -> Suite:
     """
     return raw_batch_suite(
         "marketing_spend",
-        load_id,
+        file_ids,
         columns,
         [
             critical("channel_not_null", gxe.ExpectColumnValueLengthsToBeBetween(column="channel", min_value=1)),

@@ -7,18 +7,18 @@ from metrics_warehouse.quality.raw_batch import raw_batch_suite
 from metrics_warehouse.quality.suites import Suite, critical
 
 
-def build(load_id: str) -> Suite:
+def build(file_ids: list[int]) -> Suite:
     columns = f"""
         r.response_id,
         r.survey_id,
-        {sql.timestamp_text_ok("r.submitted_at")} as submitted_at_ok,
+        {sql.timestamp_ok("r.submitted_at")} as submitted_at_ok,
         {sql.not_a_number("r.nps_score")} or {sql.not_a_number("r.csat_score")} as score_not_a_number,
         {sql.number("r.nps_score")} as nps_score,
         {sql.number("r.csat_score")} as csat_score
     """
     return raw_batch_suite(
         "surveys",
-        load_id,
+        file_ids,
         columns,
         [
             critical(

@@ -1,19 +1,14 @@
 {#-
-    A number from text such as `¥12,345.60`, `$ 1,200`, ` 42 `, `1.2e3`: currency symbols and codes, thousands
-    separators and spaces are dropped. Empty text, `N/A` and anything else that leaves no number are null (never an
-    error: optional JSON properties such as an event's amount are not validated by ingestion).
+    A number from text such as `¥12,345.60`, `$ 1,200`, ` 42 `, `1.2e3`, `１２３` (README: Value rules, one definition
+    in ops.parse_number, shared with ingestion and the gates). Empty text, `N/A` and anything ingestion would have
+    quarantined are null, never an error.
 -#}
 {% macro parse_number(expression) -%}
-    {%- set cleaned = "regexp_replace(" ~ expression ~ ", '[^0-9.eE+-]', '', 'g')" -%}
-    (
-        case
-            when {{ cleaned }} ~ '^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$'
-                then {{ cleaned }}::numeric
-        end
-    )
+    ops.parse_number({{ expression }})
 {%- endmacro %}
 
-{#- An integer from text (see parse_number); ingestion has rejected non-integer values where integers are required. -#}
+{#- A whole number from text (see parse_number) within the range of `type` (integer or bigint); null otherwise. -#}
 {% macro parse_integer(expression, type='integer') -%}
-    {{ parse_number(expression) }}::{{ type }}
+    {%- set high = {'integer': 2147483647, 'bigint': 9223372036854775807}[type] -%}
+    ops.parse_integer({{ expression }}, -{{ high }} - 1, {{ high }})::{{ type }}
 {%- endmacro %}

@@ -1,19 +1,15 @@
 {#-
-    A raw event/CSV time text as timestamptz: integer epoch milliseconds, ISO-8601 (extended or basic) with an offset
-    or `Z` after its time, or a naive ISO value (date-only included) read in `source_tz` (default var('source_tz')).
+    A raw event/CSV time text as timestamptz (README: Value rules, one definition in ops.parse_timestamp, shared with
+    ingestion and the gates): integer epoch milliseconds, or ISO-8601 with an offset or `Z`, or a naive ISO value
+    (date-only included) read in `source_tz` (default var('source_tz')). Null for anything ingestion would quarantine.
 -#}
 {% macro parse_timestamp(expression, source_tz=none) -%}
-    {%- set tz = source_tz or var('source_tz') -%}
-    (
-        case
-            when nullif(btrim({{ expression }}), '') is null then null
-            when btrim({{ expression }}) ~ '^-?[0-9]+$'
-                then timestamptz 'epoch' + btrim({{ expression }})::bigint * interval '1 millisecond'
-            when btrim({{ expression }}) ~* '[t ][0-9:.,]+ ?(z|[+-][0-9]{2}(:?[0-9]{2}){0,2})$'
-                then btrim({{ expression }})::timestamptz
-            else btrim({{ expression }})::timestamp at time zone '{{ tz }}'
-        end
-    )
+    ops.parse_timestamp({{ expression }}, '{{ source_tz or var('source_tz') }}')
+{%- endmacro %}
+
+{#- A raw date text (YYYY-MM-DD) as date; null for anything ingestion would quarantine. -#}
+{% macro parse_date(expression) -%}
+    ops.parse_date({{ expression }})
 {%- endmacro %}
 
 {#- The business date of a timestamptz: its calendar date in var('reporting_tz'). -#}

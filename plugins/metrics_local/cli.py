@@ -59,13 +59,16 @@ def _run_pipeline(url: str, log_path: Path) -> int:
     from metrics_warehouse.alerting.engine import evaluate
 
     print(f"{MAIN_DAG}: running every task (airflow dags test); full log in {log_path}")
-    code = airflow_runner.test_dag(url, log_path=log_path)
-    handler = logging.FileHandler(log_path)
-    logging.getLogger().addHandler(handler)
-    try:
-        outcomes = evaluate(url, now=datetime.now(UTC))
-    finally:
-        logging.getLogger().removeHandler(handler)
+    connection.ensure_database(url)
+    # One run at a time on a warehouse (as max_active_runs=1 on a scheduler): a second waits, then finds nothing new.
+    with connection.connect(url, autocommit=True) as conn, connection.exclusive(conn, f"{MAIN_DAG} run"):
+        code = airflow_runner.test_dag(url, log_path=log_path)
+        handler = logging.FileHandler(log_path)
+        logging.getLogger().addHandler(handler)
+        try:
+            outcomes = evaluate(url, now=datetime.now(UTC))
+        finally:
+            logging.getLogger().removeHandler(handler)
     raised = {(o.rule, o.subject) for o in outcomes if o.kind == "alert"}
     print(f"{MAIN_DAG}: {'succeeded' if code == 0 else 'FAILED'}; alert rules evaluated: {len(raised)} new alert(s)")
     return code

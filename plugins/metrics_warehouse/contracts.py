@@ -74,6 +74,7 @@ CSV_EXTRA_COLUMN = "extra"  # CSV raw tables keep columns beyond the contract he
 RECORD_REASONS = {
     "malformed_json": "the line is not valid JSON",
     "not_an_object": "the line is valid JSON but not an object",
+    "undecodable": "a JSON Lines line whose bytes are not UTF-8",
     "unsupported_character": "the record holds a NUL character PostgreSQL cannot store",
     "missing_field": "a required field is absent or empty",
     "bad_type": "a field has the wrong JSON type",
@@ -92,7 +93,21 @@ FILE_REASONS = {
     "undecodable": "the bytes are neither UTF-8 nor GB18030",
     "missing_column": "a required column is missing from the header",
     "unterminated_quote": "a quoted field is never closed",
+    "duplicate_column": "a column is named twice in the header",
+    "utf16": "UTF-16 text (an Excel 'Unicode text' export), not CSV in UTF-8 or GB18030",
 }
+
+# Why a path under the landing root is not a landing file (ops.landing_skipped; README: Ingestion rules).
+LANDING_SKIP_REASONS = {
+    "hidden": "a hidden file or folder (name starting with a dot)",
+    "broken_symlink": "a symbolic link to nothing",
+    "stray_file": "a file outside a <source>/<YYYY-MM-DD>/ folder",
+    "unknown_source": "a folder at the landing root that is no source",
+    "not_a_delivery_date": "a folder under a source whose name is not a YYYY-MM-DD date",
+    "in_progress": "a file still being copied (*.part, *.tmp, ...)",
+    "wrong_extension": "a file whose name does not end with its source's pattern",
+}
+IN_PROGRESS_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial")
 
 SKIP_RULES = {
     "blank_line": "an empty line in a JSON Lines or CSV file carries no record",

@@ -24,7 +24,11 @@ def warehouse_url() -> str:
 
 
 def prepare_warehouse(url: str) -> None:
+    """The warehouse's own objects, and what sits at the landing root besides the source folders (recorded once)."""
+    from metrics_warehouse.ingest.runner import record_landing_root
+
     connection.prepare(url)
+    record_landing_root(url, load_settings().landing_dir)
 
 
 def ingest(url: str, source: str, load_id: str) -> dict:
@@ -50,12 +54,13 @@ def create_incremental_relations(url: str) -> None:
     but it breaks `ref() as alias` in the alias-mapping macro.)"""
     from metrics_warehouse.dbt_cli import run_dbt
 
-    with connection.connect(url) as conn:
+    # Two runs on a new warehouse: one builds, the other waits and finds them built.
+    with connection.connect(url, autocommit=True) as conn, connection.exclusive(conn, "first dbt build"):
         present = conn.execute("select count(*) from pg_tables where schemaname = 'marts' and tablename = 'fct_events'")
         if present.fetchone()[0]:
             return
-    run_dbt(url, "seed")
-    run_dbt(url, "run", "--select", "+config.materialized:incremental")
+        run_dbt(url, "seed")
+        run_dbt(url, "run", "--select", "+config.materialized:incremental")
 
 
 def dbt_inputs_changed(url: str) -> dict | None:
@@ -76,10 +81,11 @@ def record_dbt_build(url: str, inputs: dict, run_id: str) -> None:
     dbt_state.record_build(url, dbt_state.BuildInputs(**inputs), run_id)
 
 
-def check_raw(url: str, source: str, load_id: str) -> None:
+def check_raw(url: str, source: str, run_id: str) -> None:
+    """Validate the source's files that have no verdict yet; failing files are held back, the rest go on."""
     from metrics_warehouse.quality.gates import check_raw_batch
 
-    check_raw_batch(url, source, load_id, run_id=load_id)
+    check_raw_batch(url, source, run_id)
 
 
 def check_kpi_marts(url: str, run_id: str) -> None:

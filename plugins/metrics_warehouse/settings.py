@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -34,6 +35,9 @@ class Settings:
     min_event_date: date
     report_dir: Path
     bi_password: str | None
+    # Plausibility bounds (README: Value rules): a money amount or a count beyond them is quarantined as out_of_range.
+    max_amount: Decimal = Decimal("1e9")
+    max_count: int = 10**12
 
     @property
     def reporting_zone(self) -> ZoneInfo:
@@ -56,4 +60,6 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         min_event_date=date.fromisoformat(env.get("METRICS_MIN_EVENT_DATE") or "2020-01-01"),
         report_dir=Path(env.get("METRICS_REPORT_DIR") or VAR_DIR / "report"),
         bi_password=env.get("METRICS_BI_PASSWORD") or None,
+        max_amount=Decimal(env.get("METRICS_MAX_AMOUNT") or Settings.max_amount),
+        max_count=int(Decimal(env.get("METRICS_MAX_COUNT") or Settings.max_count)),
     )

@@ -16,7 +16,7 @@ import psycopg
 import pytest
 
 from metrics_warehouse.contracts import SOURCE_NAMES
-from metrics_warehouse.ingest.runner import ingest_source
+from metrics_warehouse.ingest.runner import ingest_source, record_landing_root
 from metrics_warehouse.settings import load_settings
 
 EVENT_LINES = [
@@ -44,8 +44,9 @@ def write(path: Path, data: bytes | str, encoding: str = "utf-8") -> Path:
 
 
 def run_ingest(url: str, landing: Path, load_id: str = "test") -> dict[str, list[dict]]:
-    """Every source in turn, as the DAG's ingest tasks do."""
+    """The landing root recorded (the DAG's prepare step), then every source in turn, as the DAG's ingest tasks do."""
     settings = load_settings({"METRICS_LANDING_DIR": str(landing)})
+    record_landing_root(url, landing)
     return {source: [asdict(r) for r in ingest_source(url, settings, source, load_id)] for source in SOURCE_NAMES}
 
 
@@ -174,7 +175,6 @@ def test_whole_file_rejections_load_nothing_and_say_why(loaded: str) -> None:
     rows = ledger(loaded)
     expected = {
         "events/2026-11-01/truncated.jsonl.gz": "corrupt_gzip",
-        "events/2026-11-01/latin1.jsonl": "undecodable",
         "feedback/2026-11-01/missing_column.csv": "missing_column:channel",
         "feedback/2026-11-01/unterminated.csv": "unterminated_quote",
         "feedback/2026-11-01/undecodable.csv": "undecodable",
@@ -187,6 +187,12 @@ def test_whole_file_rejections_load_nothing_and_say_why(loaded: str) -> None:
             assert scalar(loaded, f"select count(*) from {table} where file_id = %s", rows[path]["file_id"]) == 0
     assert rows["events/2026-11-01/zipped.jsonl.gz"]["records_loaded"] == 50
     assert rows["events/2026-11-01/zipped.jsonl.gz"]["encoding"] == "utf-8+gzip"
+
+
+def test_a_line_that_is_not_utf8_is_one_quarantined_record(loaded: str) -> None:
+    row = ledger(loaded)["events/2026-11-01/latin1.jsonl"]
+    assert (row["status"], row["records_read"], row["records_quarantined"]) == ("loaded", 1, 1)
+    assert quarantine(loaded, "events/2026-11-01/latin1.jsonl") == [(1, "undecodable")]
 
 
 def test_empty_and_header_only_files_are_files_with_no_records(loaded: str) -> None:
@@ -270,7 +276,7 @@ def test_a_second_run_loads_nothing_new(loaded: str, landing: Path) -> None:
 
 INGEST_SCRIPT = """
 import sys
-from metrics_warehouse.ingest.runner import ingest_source
+from metrics_warehouse.ingest.runner import ingest_source, record_landing_root
 from metrics_warehouse.settings import load_settings
 ingest_source(sys.argv[1], load_settings({"METRICS_LANDING_DIR": sys.argv[2]}), "events", sys.argv[3])
 """
@@ -328,3 +334,89 @@ def test_concurrent_runs_never_load_a_file_twice(tmp_path: Path, fresh_url: str)
     assert scalar(url, "select count(*) from ops.ingest_ledger") == 6
     assert scalar(url, "select count(*) from raw.events") == 30_000
     assert scalar(url, "select count(distinct event_id) from raw.events") == 30_000
+
+
+def test_a_changed_file_under_a_loaded_path_is_refused_and_never_counted_twice(tmp_path: Path, fresh_url: str) -> None:
+    path = write(tmp_path / "events/2026-11-01/half.jsonl", EVENT_LINES[0] + "\n")
+    run_ingest(fresh_url, tmp_path, "first")
+    write(path, EVENT_LINES[0] + "\n" + EVENT_LINES[1] + "\n")  # completed in place
+    run_ingest(fresh_url, tmp_path, "second")
+    run_ingest(fresh_url, tmp_path, "third")
+    with psycopg.connect(fresh_url) as conn:
+        statuses = conn.execute("select status, message from ops.ingest_ledger order by file_id").fetchall()
+    assert [s for s, _ in statuses] == ["loaded", "refused"]
+    assert statuses[1][1].startswith("changed_content:")
+    assert scalar(fresh_url, "select count(*) from raw.events") == 1
+
+
+def test_an_unreadable_file_is_recorded_once_and_loaded_once_it_can_be_read(tmp_path: Path, fresh_url: str) -> None:
+    path = tmp_path / "events/2026-11-01/stale_mount.jsonl"
+    path.parent.mkdir(parents=True)
+    path.symlink_to("/proc/self/mem")  # reading it fails with an I/O error, even for root
+    write(tmp_path / "events/2026-11-01/fine.jsonl", EVENT_LINES[0] + "\n")
+    run_ingest(fresh_url, tmp_path, "first")
+    run_ingest(fresh_url, tmp_path, "second")
+    rows = ledger(fresh_url)
+    assert rows["events/2026-11-01/stale_mount.jsonl"]["status"] == "unreadable"
+    assert "Input/output error" in rows["events/2026-11-01/stale_mount.jsonl"]["message"]
+    assert rows["events/2026-11-01/fine.jsonl"]["status"] == "loaded"
+    path.unlink()
+    write(path, EVENT_LINES[1] + "\n")
+    run_ingest(fresh_url, tmp_path, "third")
+    statuses = scalar(
+        fresh_url, "select array_agg(status order by file_id) from ops.ingest_ledger where path like '%%stale%%'"
+    )
+    assert statuses == ["unreadable", "loaded"]
+
+
+def test_empty_files_of_two_sources_are_both_empty_never_duplicates(tmp_path: Path, fresh_url: str) -> None:
+    write(tmp_path / "events/2026-11-01/nothing.jsonl.gz", b"")
+    write(tmp_path / "feedback/2026-11-01/nothing.csv", b"")
+    write(tmp_path / "surveys/2026-11-01/nothing.csv", b"")
+    run_ingest(fresh_url, tmp_path)
+    assert {row["status"] for row in ledger(fresh_url).values()} == {"empty"}
+
+
+def test_every_path_that_is_no_landing_file_is_recorded_once(tmp_path: Path, fresh_url: str) -> None:
+    write(tmp_path / "stray.csv", "x\n")
+    write(tmp_path / "events/2026-11-01/app.jsonl.part", EVENT_LINES[0] + "\n")
+    write(tmp_path / "events/not-a-date/app.jsonl", EVENT_LINES[0] + "\n")
+    run_ingest(fresh_url, tmp_path, "first")
+    run_ingest(fresh_url, tmp_path, "second")
+    with psycopg.connect(fresh_url) as conn:
+        skipped = conn.execute("select path, reason from ops.landing_skipped order by path").fetchall()
+    assert skipped == [
+        ("events/2026-11-01/app.jsonl.part", "in_progress"),
+        ("events/not-a-date", "not_a_delivery_date"),
+        ("stray.csv", "stray_file"),
+    ]
+
+
+def test_two_runs_creating_one_database_at_once_both_succeed(new_database) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from metrics_warehouse.warehouse import connection
+
+    with new_database(create=False) as url, ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda _: connection.prepare(url), range(4)))
+        assert scalar(url, "select count(*) from ops.ddl_version") == 1
+
+
+def test_start_up_never_queues_silently_behind_a_long_load(fresh_url: str, caplog) -> None:
+    import threading
+
+    from metrics_warehouse.warehouse import connection
+
+    loading = psycopg.connect(fresh_url)
+    loading.execute("lock table ops.ingest_ledger in row exclusive mode")  # what a load's ledger insert holds
+    began = time.monotonic()
+    connection.prepare(fresh_url)  # the DDL of this version is applied: nothing to wait for
+    assert time.monotonic() - began < 5
+    with psycopg.connect(fresh_url, autocommit=True) as conn:
+        conn.execute("delete from ops.ddl_version")  # as after an upgrade
+    threading.Timer(12, loading.rollback).start()  # the load ends after one lock_timeout
+    with caplog.at_level("WARNING"):
+        connection.prepare(fresh_url)
+    loading.close()
+    assert "waiting for a running load" in caplog.text
+    assert scalar(fresh_url, "select count(*) from ops.ddl_version") == 1

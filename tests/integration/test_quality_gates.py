@@ -1,4 +1,5 @@
-"""The GX gates on a real database: planted bad rows fail the right expectation on the right delivery date."""
+"""The GX gates on a real database: planted bad rows fail the right expectation on the right delivery date, and the
+raw gate holds back exactly the files that failed."""
 
 from __future__ import annotations
 
@@ -42,6 +43,23 @@ def add_file(
     return file_id
 
 
+def held(url: str) -> dict[int, str]:
+    with psycopg.connect(url) as conn:
+        return dict(conn.execute("select file_id, held_because from ops.ingest_ledger where held_because is not null"))
+
+
+def test_a_query_that_fails_is_one_critical_result_not_one_per_expectation(pg_url):
+    from great_expectations import expectations as gxe
+
+    from metrics_warehouse.quality.suites import Asset, Suite, critical
+
+    expectations = [critical(f"check_{n}", gxe.ExpectColumnValuesToNotBeNull(column="x")) for n in range(3)]
+    suite = Suite("broken", [Asset("rows", "raw.surveys", "select 1 / 0 as x", expectations)], source="surveys")
+    outcomes, _ = checkpoints.run_suite(pg_url, suite, "run-broken")
+    assert [(r.expectation, r.success, r.severity) for r in outcomes] == [("rows_query_failed", False, "critical")]
+    assert "division by zero" in outcomes[0].details["exception"]
+
+
 def survey(n: int, nps: str = "9", csat: str = "5") -> tuple:
     return (f"r{n}", "s1", f"u{n}", "2026-03-01T10:00:00+08:00", nps, csat, "好")
 
@@ -62,9 +80,10 @@ def test_clean_survey_batch_passes_and_stores_one_row_per_expectation_and_date(p
         add_file(conn, "clean", "surveys", DAY1, [survey(1), survey(2, "N/A", ""), survey(3, " 0 ", "1")])
         add_file(conn, "clean", "surveys", DAY2, [survey(4, "10", "n/a")])
 
-    gate = check_raw_batch(pg_url, "surveys", "clean", "run-clean")
+    gate = check_raw_batch(pg_url, "surveys", "run-clean")
 
     assert gate.success and not gate.failures
+    assert held(pg_url) == {}
     stored = results(pg_url, "run-clean")
     checks = {row[4] for row in stored}
     assert {"nps_score_0_to_10", "csat_score_1_to_5", "ledger_raw_rows_minus_loaded_zero"} <= checks
@@ -74,37 +93,37 @@ def test_clean_survey_batch_passes_and_stores_one_row_per_expectation_and_date(p
     assert Path(gate.data_docs).is_file() and gate.data_docs.startswith(str(checkpoints.DATA_DOCS_DIR))
 
 
-def test_planted_bad_score_fails_critically_on_its_delivery_date_only(pg_url):
+def test_planted_bad_score_fails_critically_on_its_delivery_date_only_and_holds_its_file(pg_url):
     with psycopg.connect(pg_url) as conn:
         add_file(conn, "bad", "surveys", DAY1, [survey(11), survey(12)])
-        add_file(conn, "bad", "surveys", DAY2, [survey(13), survey(14, nps="11")])
+        bad = add_file(conn, "bad", "surveys", DAY2, [survey(13), survey(14, nps="11")])
 
-    with pytest.raises(QualityGateFailed) as failed:
-        check_raw_batch(pg_url, "surveys", "bad", "run-bad")
+    gate = check_raw_batch(pg_url, "surveys", "run-bad")
 
-    assert [(r.expectation, r.delivery_date) for r in failed.value.gate.critical_failures] == [
-        ("nps_score_0_to_10", DAY2)
-    ]
+    assert [(r.expectation, r.delivery_date) for r in gate.critical_failures] == [("nps_score_0_to_10", DAY2)]
+    assert held(pg_url) == {bad: "nps_score_0_to_10"}
     stored = {(row[4], row[3]): row for row in results(pg_url, "run-bad")}
     assert stored[("nps_score_0_to_10", DAY2)][6:] == (False, "1 unexpected")
     assert stored[("nps_score_0_to_10", DAY1)][6] is True
     assert stored[("csat_score_1_to_5", DAY2)][6] is True
 
 
-def test_rerunning_a_gate_replaces_its_results(pg_url):
-    with pytest.raises(QualityGateFailed):
-        check_raw_batch(pg_url, "surveys", "bad", "run-bad")
-    assert len(results(pg_url, "run-bad")) == len({(r[4], r[3]) for r in results(pg_url, "run-bad")})
+def test_every_file_is_validated_once_whichever_run_loaded_it(pg_url):
+    before = results(pg_url, "run-bad")
+    assert check_raw_batch(pg_url, "surveys", "run-bad").results == []  # nothing without a verdict
+    assert results(pg_url, "run-bad") == before
+    with psycopg.connect(pg_url) as conn:
+        unvalidated = conn.execute("select count(*) from ops.ingest_ledger where validated_at is null").fetchone()[0]
+    assert unvalidated == 0
 
 
 def test_ledger_that_does_not_match_the_raw_rows_fails(pg_url):
     with psycopg.connect(pg_url) as conn:
         add_file(conn, "short", "surveys", DAY1, [survey(21), survey(22)], loaded=3)
 
-    with pytest.raises(QualityGateFailed) as failed:
-        check_raw_batch(pg_url, "surveys", "short", "run-short")
+    gate = check_raw_batch(pg_url, "surveys", "run-short")
 
-    assert {r.expectation for r in failed.value.gate.critical_failures} == {"ledger_raw_rows_minus_loaded_zero"}
+    assert {r.expectation for r in gate.critical_failures} == {"ledger_raw_rows_minus_loaded_zero"}
 
 
 def spend(n: int, impressions: str, clicks: str, amount: str) -> tuple:
@@ -121,7 +140,7 @@ def test_spend_numbers_are_parsed_and_clicks_above_impressions_only_warns(pg_url
             [spend(1, "1,000", "20", "¥12,345.60"), spend(2, "N/A", "", "$5"), spend(3, "10", "12", "0")],
         )
 
-    gate = check_raw_batch(pg_url, "marketing_spend", "spend", "run-spend")
+    gate = check_raw_batch(pg_url, "marketing_spend", "run-spend")
 
     assert gate.success
     assert [r.expectation for r in gate.failures] == ["clicks_at_most_impressions"]
@@ -130,10 +149,11 @@ def test_spend_numbers_are_parsed_and_clicks_above_impressions_only_warns(pg_url
 
 def test_negative_spend_is_critical(pg_url):
     with psycopg.connect(pg_url) as conn:
-        add_file(conn, "neg", "marketing_spend", DAY1, [spend(1, "10", "1", "-¥3.00")])
-    with pytest.raises(QualityGateFailed) as failed:
-        check_raw_batch(pg_url, "marketing_spend", "neg", "run-neg")
-    assert [r.expectation for r in failed.value.gate.critical_failures] == ["spend_not_negative"]
+        negative = add_file(conn, "neg", "marketing_spend", DAY1, [spend(1, "10", "1", "-¥3.00")])
+        good = add_file(conn, "pos", "marketing_spend", DAY2, [spend(2, "10", "1", "¥3.00")])
+    gate = check_raw_batch(pg_url, "marketing_spend", "run-neg")
+    assert [r.expectation for r in gate.critical_failures] == ["spend_not_negative"]
+    assert negative in held(pg_url) and good not in held(pg_url)
 
 
 def test_volume_far_below_the_trailing_median_warns(pg_url):
@@ -156,7 +176,7 @@ def test_volume_far_below_the_trailing_median_warns(pg_url):
             [(f"d{i}", "login", "2026-04-08T09:00:00+08:00", "u1", event.format(f"d{i}")) for i in range(20)],
         )
 
-    gate = check_raw_batch(pg_url, "events", "drop", "run-drop")
+    gate = check_raw_batch(pg_url, "events", "run-drop")
 
     assert gate.success
     assert [(r.expectation, r.observed_value) for r in gate.failures] == [("volume_vs_trailing_median", "1 unexpected")]
@@ -164,7 +184,7 @@ def test_volume_far_below_the_trailing_median_warns(pg_url):
 
 
 def test_a_batch_without_files_of_the_source_checks_nothing(pg_url):
-    gate = check_raw_batch(pg_url, "feedback", "clean", "run-none")
+    gate = check_raw_batch(pg_url, "feedback", "run-none")
     assert gate.success and gate.results == []
 
 

@@ -33,8 +33,8 @@ def test_the_ddl_creates_every_raw_table_with_the_contract_columns() -> None:
 
 def test_ingestion_raises_only_the_contract_reason_codes() -> None:
     code = "\n".join(p.read_text() for p in (PACKAGE / "ingest").glob("*.py"))
-    record = set(re.findall(r'RecordRejected\(\s*f?"([a-z_]+)', code))
-    file = set(re.findall(r'FileRejected\(\s*f?"([a-z_]+)', code))
+    record = set(re.findall(r'RecordRejected\(\s*f?"([a-z0-9_]+)', code))
+    file = set(re.findall(r'FileRejected\(\s*f?"([a-z0-9_]+)', code))
     skipped = set(re.findall(r'Skipped\("([a-z_]+)"\)', code))
     assert record and record <= set(RECORD_REASONS)
     assert file and file <= set(FILE_REASONS)

@@ -33,8 +33,10 @@ checks as (
     select
         delivery_date,
         source,
-        count(*) as checks_run,
-        count(*) filter (where not success) as checks_failed
+        -- each check once per delivery date, however many gate runs validated its files (a late file, a rerun
+        -- after a crash): a crash and its rerun leave what one run leaves
+        count(distinct suite || '.' || expectation) as checks_run,
+        count(distinct suite || '.' || expectation) filter (where not success) as checks_failed
     from quality_results
     where delivery_date is not null and source is not null
     group by delivery_date, source

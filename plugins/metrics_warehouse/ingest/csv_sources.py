@@ -14,7 +14,7 @@ from metrics_warehouse.contracts import CSV_EXTRA_COLUMN, Source
 from metrics_warehouse.contracts import SOURCES as CONTRACTS
 from metrics_warehouse.ingest.reasons import FileRejected, RecordRejected
 from metrics_warehouse.ingest.records import ReadContext, Records, Skipped
-from metrics_warehouse.ingest.values import parse_date, parse_integer_in, parse_number, parse_timestamp
+from metrics_warehouse.ingest.values import normalise, parse_amount, parse_date, parse_integer, parse_timestamp
 
 ENCODINGS = ("utf-8-sig", "gb18030")
 TOTAL_LABELS = {"合计", "总计", "總計", "total", "grand total", "sum"}
@@ -51,7 +51,7 @@ class CsvSource:
 def _timestamps(*names: str) -> Validator:
     def check(record: dict[str, str], context: ReadContext) -> None:
         for name in names:
-            if record.get(name, "").strip():
+            if normalise(record.get(name, "")):
                 parse_timestamp(record[name], name, context.source_zone)
 
     return check
@@ -66,25 +66,27 @@ def _all(*checks: Validator) -> Validator:
 
 
 def _rating(record: dict[str, str], _: ReadContext) -> None:
-    parse_integer_in(record["rating"], "rating", 1, 5)
+    parse_integer(record["rating"], "rating", 1, 5)
 
 
 def _scores(record: dict[str, str], _: ReadContext) -> None:
-    parse_integer_in(record["nps_score"], "nps_score", 0, 10)
-    parse_integer_in(record["csat_score"], "csat_score", 1, 5)
+    parse_integer(record["nps_score"], "nps_score", 0, 10)
+    parse_integer(record["csat_score"], "csat_score", 1, 5)
 
 
-def _spend(record: dict[str, str], _: ReadContext) -> None:
+def _spend(record: dict[str, str], context: ReadContext) -> None:
     parse_date(record["date"], "date")
-    for name in ("impressions", "clicks", "spend"):
-        number = parse_number(record[name], name)
-        if number is not None and number < 0:
-            raise RecordRejected(f"out_of_range:{name}", f"{name} {record[name]!r} is negative")
+    for name in ("impressions", "clicks"):
+        parse_integer(record[name], name, 0, context.max_count)
+    spend = parse_amount(record["spend"], "spend", context.max_amount)
+    if spend is None or spend < 0:
+        reason = "missing_field:spend" if spend is None else "out_of_range:spend"
+        raise RecordRejected(reason, f"spend {record['spend']!r} must be a number of at least 0")
 
 
-def _fx(record: dict[str, str], _: ReadContext) -> None:
+def _fx(record: dict[str, str], context: ReadContext) -> None:
     parse_date(record["date"], "date")
-    rate = parse_number(record["rate"], "rate")
+    rate = parse_amount(record["rate"], "rate", context.max_amount)
     if rate is None or rate <= 0:
         raise RecordRejected("out_of_range:rate", f"rate {record['rate']!r} must be a positive number")
 
@@ -149,6 +151,9 @@ def _records(handle: CsvFile) -> Records:
     if header is None:
         return
     names = [name.strip().lower() for name in header]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise FileRejected(f"duplicate_column:{repeated[0]}", f"{path}: column(s) named twice: {', '.join(repeated)}")
     missing = [column for column in spec.columns if column not in names]
     if missing:
         raise FileRejected(f"missing_column:{missing[0]}", f"{path}: required column(s) missing: {', '.join(missing)}")
@@ -182,6 +187,8 @@ def _next(reader, path: Path) -> list[str] | None:
 def _judge(spec: CsvSource, names: list[str], fields: list[str], handle: CsvFile):
     if not fields or fields == [""]:
         return _BLANK
+    if any("\x00" in value for value in fields):
+        return RecordRejected("unsupported_character", "a NUL byte, which PostgreSQL text cannot store")
     if spec.total_rows and fields[0].strip().lower() in TOTAL_LABELS:
         return _TOTAL
     if len(fields) != len(names):
@@ -189,7 +196,7 @@ def _judge(spec: CsvSource, names: list[str], fields: list[str], handle: CsvFile
     record = dict(zip(names, fields, strict=True))
     try:
         for name in spec.required_values:
-            if not record[name].strip():
+            if not normalise(record[name]):
                 raise RecordRejected(f"missing_field:{name}", f"required field {name} is empty")
         spec.validate(record, handle.context)
     except RecordRejected as rejected:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -12,11 +13,13 @@ import orjson
 from metrics_warehouse.contracts import SOURCES
 from metrics_warehouse.ingest.reasons import FileRejected, RecordRejected
 from metrics_warehouse.ingest.records import ReadContext, Records, Skipped
-from metrics_warehouse.ingest.values import parse_timestamp
+from metrics_warehouse.ingest.values import parse_amount, parse_timestamp
 
 TABLE = SOURCES["events"].table
 COLUMNS = SOURCES["events"].columns
 _BLANK = Skipped("blank_line")
+_UNDECODABLE = RecordRejected("undecodable", "the line's bytes are not UTF-8")
+MONEY_EVENTS = ("purchase", "refund")
 
 
 def read(path: Path, context: ReadContext) -> tuple[str, Records]:
@@ -29,25 +32,32 @@ def _records(path: Path, gzipped: bool, context: ReadContext) -> Records:
     """One loop per file (this runs once per line): read, decode, judge."""
     with path.open("rb") as raw:
         stream: BinaryIO = gzip.GzipFile(fileobj=raw, mode="rb") if gzipped else raw
-        line_number = 0
-        try:
-            for raw_line in stream:
-                line_number += 1
-                try:
-                    line = raw_line.rstrip(b"\r\n").decode("utf-8")
-                except UnicodeDecodeError as error:
-                    raise FileRejected("undecodable", f"{path}: bytes that are not UTF-8 ({error.reason})") from None
-                if line_number == 1:
-                    line = line.removeprefix("\ufeff")
-                if not line.strip():
-                    yield line_number, line, _BLANK
-                    continue
-                try:
-                    yield line_number, line, parse_line(line, context)
-                except RecordRejected as rejected:
-                    yield line_number, line, rejected
-        except (EOFError, gzip.BadGzipFile, zlib.error) as error:
-            raise FileRejected("corrupt_gzip", f"{path}: truncated or corrupt gzip stream ({error})") from None
+        for line_number, line in enumerate(_lines(stream, path), start=1):
+            if type(line) is bytes:
+                yield line_number, line.decode("utf-8", "backslashreplace"), _UNDECODABLE
+                continue
+            if line_number == 1:
+                line = line.removeprefix("\ufeff")
+            if not line.strip():
+                yield line_number, line, _BLANK
+                continue
+            try:
+                yield line_number, line, parse_line(line, context)
+            except RecordRejected as rejected:
+                yield line_number, line, rejected
+
+
+def _lines(stream: BinaryIO, path: Path) -> Iterator[str | bytes]:
+    """Decoded lines; a line that is not UTF-8 comes as its bytes (one bad record, not a bad file)."""
+    try:
+        for raw_line in stream:
+            line = raw_line.rstrip(b"\r\n")
+            try:
+                yield line.decode("utf-8")
+            except UnicodeDecodeError:
+                yield line
+    except (EOFError, gzip.BadGzipFile, zlib.error) as error:
+        raise FileRejected("corrupt_gzip", f"{path}: truncated or corrupt gzip stream ({error})") from None
 
 
 def parse_line(line: str, context: ReadContext) -> tuple[str, str, str, str | None, str]:
@@ -79,12 +89,26 @@ def parse_line(line: str, context: ReadContext) -> tuple[str, str, str, str | No
         raise RecordRejected(
             "before_min_date", f"event_time {event_time} is before METRICS_MIN_EVENT_DATE {context.min_event_date}"
         )
+    _check_money(event, event_name, context)
     user_id = event.get("user_id")
     if user_id is not None and type(user_id) is not str:
         if type(user_id) is not int:
             raise RecordRejected("bad_type:user_id", "user_id must be a string or null")
         user_id = str(user_id)
     return event_id, event_name, event_time if type(event_time) is str else str(event_time), user_id or None, line
+
+
+def _check_money(event: dict, event_name: str, context: ReadContext) -> None:
+    """Amounts and costs are money wherever they appear; a purchase or refund needs its amount."""
+    properties = event.get("properties")
+    if properties is None:
+        properties = {}
+    elif type(properties) is not dict:
+        raise RecordRejected("bad_type:properties", "properties must be an object")
+    for name in ("amount", "cost"):
+        value = properties.get(name)
+        if parse_amount(value, name, context.max_amount) is None and name == "amount" and event_name in MONEY_EVENTS:
+            raise RecordRejected("missing_field:amount", f"a {event_name} needs properties.amount")
 
 
 def _required_text(event: dict, field: str, *, allow_int: bool = False) -> str:

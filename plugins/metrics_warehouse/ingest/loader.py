@@ -47,45 +47,86 @@ class FileResult:
 def load_file(
     conn: psycopg.Connection, landing_file: LandingFile, load_id: str, settings: Settings
 ) -> FileResult | None:
-    """Load a file unless this path with this content was seen before (then None). `conn` must be in autocommit mode."""
+    """Load a file unless this path with this content was seen before (then None). `conn` must be in autocommit mode.
+
+    Locks: the path's (a changed file against its earlier load), then the content's (copies under other names).
+    """
     started_at = datetime.now(UTC)
     with conn.transaction():
+        conn.execute("select pg_advisory_xact_lock(hashtextextended(%s, 1))", (landing_file.relpath,))
         conn.execute("select pg_advisory_xact_lock(hashtextextended(%s, 0))", (landing_file.sha256,))
-        sightings = conn.execute(
-            "select path, status from ops.ingest_ledger where content_sha256 = %s", (landing_file.sha256,)
+        earlier = conn.execute(
+            "select content_sha256, status, file_id from ops.ingest_ledger where path = %s", (landing_file.relpath,)
         ).fetchall()
-        if any(path == landing_file.relpath for path, _ in sightings):
+        if any(sha == landing_file.sha256 for sha, _, _ in earlier):
             return None
         result = FileResult(landing_file.source, landing_file.relpath, landing_file.delivery_date.isoformat(), "loaded")
         result.file_id = conn.execute(
             "select nextval(pg_get_serial_sequence('ops.ingest_ledger', 'file_id'))"
         ).fetchone()[0]
-        owner = next((path for path, status in sightings if status != "duplicate_file"), None)
-        if owner is not None:
-            result.status = "duplicate_file"
-            result.message = f"same content as {owner}: nothing loaded"
+        result.status, result.message = _without_reading(conn, landing_file, earlier)
+        if result.status is None:
+            result = _read(conn, landing_file, result, settings, load_id, started_at)
+        else:
             _write_ledger(conn, landing_file, result, load_id, started_at)
-            return result
-        with tempfile.SpooledTemporaryFile(_SPOOL_BYTES, mode="w+", encoding="utf-8") as quarantine:
-            try:
-                _load_records(conn, landing_file, result, settings, quarantine)
-            except FileRejected as rejected:
-                result = FileResult(
-                    landing_file.source,
-                    landing_file.relpath,
-                    result.delivery_date,
-                    "rejected",
-                    encoding=result.encoding,
-                    message=f"{rejected.reason}: {rejected.message}",
-                    file_id=result.file_id,
-                )
-                _reset(result, quarantine)
-            if result.status == "loaded" and result.records_read == 0:
-                result.status = "empty"
-            _write_ledger(conn, landing_file, result, load_id, started_at)
-            _copy_quarantine(conn, quarantine)
-    level = logging.WARNING if result.status == "rejected" else logging.INFO
+    level = logging.INFO if result.status in ("loaded", "empty", "duplicate_file") else logging.WARNING
     log.log(level, "%s: %s %s", landing_file.relpath, result.status, result.message or _counts(result))
+    return result
+
+
+def _without_reading(
+    conn: psycopg.Connection, landing_file: LandingFile, earlier: list
+) -> tuple[str | None, str | None]:
+    """The file's status and message when it is not to be read (None, None when it is)."""
+    if landing_file.unreadable is not None:
+        return "unreadable", f"unreadable: {landing_file.unreadable}"
+    loaded_before = [file_id for _, status, file_id in earlier if status == "loaded"]
+    if loaded_before:
+        return "refused", (
+            f"changed_content: this path was loaded before (file_id {loaded_before[0]}) with other content; "
+            "deliver the new content under a new name"
+        )
+    if landing_file.size_bytes == 0:
+        return None, None  # empty, never a duplicate of another empty file
+    owner = conn.execute(
+        "select path from ops.ingest_ledger where content_sha256 = %s and status in ('loaded', 'rejected')",
+        (landing_file.sha256,),
+    ).fetchone()
+    if owner is not None:
+        return "duplicate_file", f"same content as {owner[0]}: nothing loaded"
+    return None, None
+
+
+def _read(
+    conn: psycopg.Connection,
+    landing_file: LandingFile,
+    result: FileResult,
+    settings: Settings,
+    load_id: str,
+    started_at: datetime,
+) -> FileResult:
+    result.status = "loaded"
+    with tempfile.SpooledTemporaryFile(_SPOOL_BYTES, mode="w+", encoding="utf-8") as quarantine:
+        try:
+            _load_records(conn, landing_file, result, settings, quarantine)
+        except (FileRejected, OSError) as error:
+            unreadable = isinstance(error, OSError)
+            result = FileResult(
+                landing_file.source,
+                landing_file.relpath,
+                result.delivery_date,
+                "unreadable" if unreadable else "rejected",
+                encoding=result.encoding,
+                message=f"unreadable: {type(error).__name__}: {error}"
+                if unreadable
+                else f"{error.reason}: {error.message}",
+                file_id=result.file_id,
+            )
+            _reset(result, quarantine)
+        if result.status == "loaded" and result.records_read == 0:
+            result.status = "empty"
+        _write_ledger(conn, landing_file, result, load_id, started_at)
+        _copy_quarantine(conn, quarantine)
     return result
 
 
@@ -101,6 +142,9 @@ def _load_records(
 ) -> None:
     """Stream the file into its raw table inside a savepoint (rolled back when the file is rejected)."""
     context = ReadContext.for_delivery(settings, landing_file.delivery_date)
+    with landing_file.path.open("rb") as handle:
+        if handle.read(2) in (b"\xff\xfe", b"\xfe\xff"):
+            raise FileRejected("utf16", "UTF-16 text (Excel 'Unicode text'): save it as CSV UTF-8 and deliver it again")
     if landing_file.source == "events":
         result.encoding, records = events.read(landing_file.path, context)
         with conn.transaction():
@@ -206,14 +250,16 @@ def _write_ledger(
             file_id, load_id, source, path, delivery_date, content_sha256, size_bytes, encoding, status, message,
             records_read, records_loaded, records_quarantined, records_skipped, schema_drift, started_at, finished_at
         ) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-        """,
+        """
+        # an unreadable file is recorded once per path, however often it fails
+        + (" on conflict (path, content_sha256) do nothing" if result.status == "unreadable" else ""),
         (
             result.file_id,
             load_id,
             landing_file.source,
             landing_file.relpath,
             landing_file.delivery_date,
-            landing_file.sha256,
+            "" if result.status == "unreadable" else landing_file.sha256,
             landing_file.size_bytes,
             result.encoding,
             result.status,

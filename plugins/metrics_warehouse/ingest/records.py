@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from metrics_warehouse.ingest.reasons import RecordRejected
@@ -34,6 +35,8 @@ class ReadContext:
     source_zone: ZoneInfo
     earliest_event_time: datetime
     latest_event_time: datetime
+    max_amount: Decimal
+    max_count: int
 
     @classmethod
     def for_delivery(cls, settings: Settings, delivery_date: date) -> ReadContext:
@@ -46,6 +49,8 @@ class ReadContext:
             earliest_event_time=datetime.combine(settings.min_event_date, time(), zone).astimezone(UTC),
             # "more than 1 day after the end of its delivery date": the end is midnight starting the next day.
             latest_event_time=datetime.combine(delivery_date + timedelta(days=2), time(), zone).astimezone(UTC),
+            max_amount=settings.max_amount,
+            max_count=settings.max_count,
         )
 
 

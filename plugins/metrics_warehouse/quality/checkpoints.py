@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from metrics_warehouse.quality.results import CheckResult
+from metrics_warehouse.quality.results import CRITICAL, CheckResult
 from metrics_warehouse.quality.suites import Suite
 from metrics_warehouse.settings import VAR_DIR
 from metrics_warehouse.warehouse.connection import sqlalchemy_url
@@ -60,28 +60,67 @@ def run_suite(url: str, suite: Suite, run_id: str) -> tuple[list[CheckResult], s
         )
         run = checkpoint.run(run_id=gx.RunIdentifier(run_name=run_id))
         for validation_result in run.run_results.values():
+            failed_query = _query_error(validation_result.results)
+            if failed_query is not None:
+                results.extend(_query_failed(suite, asset, failed_query))
+                continue
             for expectation_result in validation_result.results:
                 results.extend(_check_results(suite, asset.target, expectation_result))
     return results, _build_data_docs(context)
 
 
+def _query_error(expectation_results) -> str | None:
+    """The error of an asset's query when it failed (then every expectation on it raised)."""
+    errors = [_raised(r.exception_info) for r in expectation_results]
+    return errors[0] if errors and all(errors) else None
+
+
+def _raised(info: dict | None) -> str | None:
+    """The message of an exception GX caught: in the info itself, or per metric (a dict of such infos)."""
+    if not info:
+        return None
+    if "raised_exception" in info:
+        return (info.get("exception_message") or "an exception") if info["raised_exception"] else None
+    return next((message for one in info.values() if isinstance(one, dict) and (message := _raised(one))), None)
+
+
+def _query_failed(suite: Suite, asset, error: str) -> list[CheckResult]:
+    """One critical result for the asset, not one per expectation: its query failed (the batch cannot be judged)."""
+    return [
+        CheckResult(
+            suite=suite.name,
+            target=asset.target,
+            expectation=f"{asset.name}_query_failed",
+            severity=CRITICAL,
+            success=False,
+            observed_value=None,
+            details={"exception": error[:2000]},
+            source=suite.source,
+            delivery_date=day,
+            file_ids=None,
+        )
+        for day in (suite.delivery_dates or [None])
+    ]
+
+
 def _check_results(suite: Suite, target: str, expectation_result) -> list[CheckResult]:
     config = expectation_result.expectation_config
     result = expectation_result.result or {}
-    exception = expectation_result.exception_info or {}
     severity = getattr(config.severity, "value", config.severity)
     details = {
         "expectation_type": config.type,
         "kwargs": _jsonable({k: v for k, v in config.kwargs.items() if k != "batch_id"}),
         "description": config.description,
     }
-    if exception.get("raised_exception"):
-        details["exception"] = exception.get("exception_message")
+    if exception := _raised(expectation_result.exception_info):
+        details["exception"] = exception
     common = dict(
         suite=suite.name, target=target, expectation=config.meta["check"], severity=severity, source=suite.source
     )
 
     index_rows = result.get("unexpected_index_list")
+    if index_rows is not None and not expectation_result.success:
+        common["file_ids"] = frozenset(row["file_id"] for row in index_rows if row.get("file_id") is not None)
     dates = suite.delivery_dates or [None]
     if index_rows is not None and dates != [None]:
         # Row-level expectation: a delivery date fails only if one of its rows is unexpected.

@@ -1,7 +1,8 @@
 """The gates the main DAG calls: one on each raw batch after ingestion, one on the KPI marts after dbt.
 
-Every result is stored in ops.quality_results and failures are alerted before a critical failure raises
-`QualityGateFailed`; warning-level failures alert and return.
+Every result is stored in ops.quality_results and failures are alerted. A raw batch is every file of a source that has
+no verdict yet, whichever run loaded it; a file with a critical failure is held back from the marts (ledger
+held_because) and the rest of the batch goes on. The KPI gate raises `QualityGateFailed` on a critical failure.
 """
 
 from __future__ import annotations
@@ -21,32 +22,60 @@ log = logging.getLogger(__name__)
 __all__ = ["GateResult", "QualityGateFailed", "check_kpi_marts", "check_raw_batch"]
 
 
-def check_raw_batch(url: str, source: str, load_id: str, run_id: str) -> GateResult:
-    """Validate the rows of raw.<source> loaded by `load_id` (one result row per expectation per delivery date)."""
+def check_raw_batch(url: str, source: str, run_id: str) -> GateResult:
+    """Validate the files of raw.<source> that have no verdict yet; hold back those with a critical failure."""
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
-    with connect(url) as conn:
-        delivery_dates = [
-            row[0]
-            for row in conn.execute(
-                """
-                select distinct delivery_date from ops.ingest_ledger
-                where load_id = %s and source = %s and status <> 'duplicate_file'
-                order by delivery_date
-                """,
-                (load_id, source),
-            )
-        ]
-    suite: Suite = load_module(f"raw_{source}").build(load_id)
-    if not delivery_dates:
-        log.info("%s: no new %s files in load %s, nothing to check", suite.name, source, load_id)
-        return GateResult(run_id=run_id, suite=suite.name, checked_at=datetime.now(UTC))
-    return _run(url, dataclasses.replace(suite, delivery_dates=delivery_dates), run_id)
+    with connect(url, autocommit=True) as conn:
+        # One gate per source at a time, so each file is validated once even when runs overlap.
+        if not conn.execute("select pg_try_advisory_lock(hashtext('raw_gate'), hashtext(%s))", (source,)).fetchone()[0]:
+            log.info("%s: waiting for another run's gate on the same source", source)
+            conn.execute("select pg_advisory_lock(hashtext('raw_gate'), hashtext(%s))", (source,))
+        pending = conn.execute(
+            """
+            select file_id, delivery_date from ops.ingest_ledger
+            where source = %s and validated_at is null and status <> 'duplicate_file'
+            order by file_id
+            """,
+            (source,),
+        ).fetchall()
+        suite: Suite = load_module(f"raw_{source}").build([file_id for file_id, _ in pending])
+        if not pending:
+            log.info("%s: every %s file has its verdict, nothing to check", suite.name, source)
+            return GateResult(run_id=run_id, suite=suite.name, checked_at=datetime.now(UTC))
+        delivery_dates = sorted({day for _, day in pending})
+        gate = _run(url, dataclasses.replace(suite, delivery_dates=delivery_dates), run_id)
+        held = _held_files(gate, [file_id for file_id, _ in pending])
+        with conn.transaction():
+            for file_id, _ in pending:
+                conn.execute(
+                    "update ops.ingest_ledger set validated_at = %s, held_because = %s where file_id = %s",
+                    (gate.checked_at, held.get(file_id), file_id),
+                )
+    if held:
+        log.warning("%s: %d of %d files held back from the marts: %s", suite.name, len(held), len(pending), held)
+    if gate.failures:
+        _alert(url, gate.checked_at)
+    return gate
+
+
+def _held_files(gate: GateResult, file_ids: list[int]) -> dict[int, str]:
+    """The files a critical failure points at (all of the batch when it cannot point), with the failed checks."""
+    held: dict[int, set[str]] = {}
+    for failure in gate.critical_failures:
+        for file_id in file_ids if failure.file_ids is None else failure.file_ids:
+            held.setdefault(file_id, set()).add(failure.expectation)
+    return {file_id: ", ".join(sorted(checks)) for file_id, checks in held.items()}
 
 
 def check_kpi_marts(url: str, run_id: str) -> GateResult:
     """Validate the marts and KPI tables dbt has just built."""
-    return _run(url, load_module("kpi_marts").build(), run_id)
+    gate = _run(url, load_module("kpi_marts").build(), run_id)
+    if gate.failures:
+        _alert(url, gate.checked_at)
+    if not gate.success:
+        raise QualityGateFailed(gate)
+    return gate
 
 
 def _run(url: str, suite: Suite, run_id: str) -> GateResult:
@@ -55,15 +84,11 @@ def _run(url: str, suite: Suite, run_id: str) -> GateResult:
     gate = GateResult(run_id=run_id, suite=suite.name, checked_at=checked_at, results=outcomes, data_docs=docs)
     results.store(url, gate, suite.source)
     log.info("%s", gate.summary())
-    if gate.failures:
-        _alert(url, checked_at)
-    if not gate.success:
-        raise QualityGateFailed(gate)
     return gate
 
 
 def _alert(url: str, now: datetime) -> None:
-    """Raise the check-failure alerts now, so they are out before the DAG stops on a critical failure."""
+    """Raise the check-failure alerts now (before the DAG stops on a critical failure of the KPI marts)."""
     try:
         from metrics_warehouse.alerting import engine
 

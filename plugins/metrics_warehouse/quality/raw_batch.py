@@ -27,17 +27,18 @@ class VolumeBounds:
 
 def raw_batch_suite(
     source: str,
-    load_id: str,
+    file_ids: list[int],
     columns: str,
     row_expectations: list,
     volume: VolumeBounds | None = VolumeBounds(),
 ) -> Suite:
-    """A suite over the rows of raw.<source> loaded by `load_id`.
+    """A suite over the rows of raw.<source> in the files `file_ids` (ops.ingest_ledger).
 
     `columns` is the select list over `r` (the raw row); the batch adds delivery_date, file_id and line_number,
     which identify failing rows.
     """
-    batch = f"l.load_id = {literal(load_id)} and l.source = {literal(source)} and l.status <> 'duplicate_file'"
+    ids = ",".join(str(int(file_id)) for file_id in file_ids)
+    batch = f"l.file_id = any('{{{ids}}}'::bigint[]) and l.source = {literal(source)} and l.status <> 'duplicate_file'"
     rows = f"""
         select l.delivery_date, r.file_id, r.line_number, {columns}
         from raw.{source} as r

@@ -26,6 +26,8 @@ class CheckResult:
     details: dict
     source: str | None = None
     delivery_date: date | None = None
+    # The files whose rows failed (row-level checks of a raw batch); None when the check cannot point at files.
+    file_ids: frozenset[int] | None = field(default=None, compare=False)
 
 
 @dataclass

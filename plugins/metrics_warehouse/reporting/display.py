@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 NULL_TEXT = "—"
 CURRENCY_SYMBOLS = {"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "JP¥", "HKD": "HK$", "KRW": "₩"}
@@ -25,7 +25,9 @@ def is_null(value: object) -> bool:
 def _rounded(value: object, places: int) -> str:
     """Commercial rounding (half away from zero) of the exact value, with thousands separators."""
     exact = value if isinstance(value, Decimal) else Decimal(str(value))
-    return f"{exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):,.{places}f}"
+    with localcontext() as context:  # as many digits as the value has (numeric holds 1e308), never InvalidOperation
+        context.prec = max(context.prec, exact.adjusted() + places + 2)
+        return f"{exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):,.{places}f}"
 
 
 def money(value: object, currency: str) -> str:

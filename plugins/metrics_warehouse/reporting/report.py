@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal, localcontext
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +15,14 @@ from metrics_warehouse.reporting.sections import SECTIONS
 from metrics_warehouse.settings import load_settings
 
 TITLE = "运营日报 · Operations daily report"
+
+
+def _cents(amount: Decimal | int) -> Decimal:
+    """Money rounded for display, however large (numeric in storage holds more digits than a default Decimal context)."""
+    amount = Decimal(amount)
+    with localcontext() as context:
+        context.prec = max(context.prec, amount.adjusted() + 3)
+        return round(amount, 2)
 
 
 def summary(frames: dict[str, pd.DataFrame]) -> dict[str, object]:
@@ -29,7 +38,7 @@ def summary(frames: dict[str, pd.DataFrame]) -> dict[str, object]:
         "dau": int(latest["dau"]),
         "mau": int(latest["mau"]),
         "registered_users": int(latest["cumulative_users"]),
-        "net_revenue_total": round(sum(daily["net_revenue"].dropna()), 2),  # numeric in storage; rounded for display
+        "net_revenue_total": _cents(sum(daily["net_revenue"].dropna())),
         "orders_total": int(daily["orders"].sum()),
         "d7_retention_latest_mature_cohort": None if mature_d7.empty else round(float(mature_d7.iloc[-1]), 4),
         "nps_latest": None if nps.empty else round(float(nps.iloc[-1]), 1),

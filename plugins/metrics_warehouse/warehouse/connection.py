@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
+import logging
+from collections.abc import Iterator
 from importlib import resources
 from typing import Any
 from urllib.parse import quote
@@ -10,6 +14,8 @@ from urllib.parse import quote
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+log = logging.getLogger(__name__)
 
 
 def connect(url: str, **kwargs) -> psycopg.Connection:
@@ -21,21 +27,61 @@ def database_name(url: str) -> str:
 
 
 def ensure_database(url: str) -> None:
-    """Create the database named in the URL if the server does not have it yet."""
+    """Create the database named in the URL if the server does not have it yet (two runs at once: one creates it)."""
     name = database_name(url)
     maintenance = make_conninfo(url, dbname="postgres")
-    with psycopg.connect(maintenance, autocommit=True) as conn:
+    with psycopg.connect(maintenance, autocommit=True) as conn, exclusive(conn, f"create database {name}"):
         exists = conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone()
         if not exists:
             conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
 
 
+@contextlib.contextmanager
+def exclusive(conn: psycopg.Connection, what: str) -> Iterator[None]:
+    """Hold a session advisory lock named `what` on an autocommit connection; a wait is logged, never silent."""
+    key = conn.execute("select hashtextextended(%s, 0)", (what,)).fetchone()[0]
+    if not conn.execute("select pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:
+        log.warning("waiting for another run to finish: %s", what)
+        conn.execute("select pg_advisory_lock(%s)", (key,))
+        log.info("done waiting: %s", what)
+    try:
+        yield
+    finally:
+        if not conn.closed:
+            conn.execute("select pg_advisory_unlock(%s)", (key,))
+
+
 def apply_ddl(url: str) -> None:
-    """Create the schemas and tables ingestion and operations own (idempotent)."""
+    """Create the schemas and tables ingestion and operations own (idempotent).
+
+    Skipped when this version of the DDL is applied already, so start-up never queues behind a long load's locks;
+    otherwise it waits for them in steps of `lock_timeout`, logging each wait.
+    """
     ddl = resources.files("metrics_warehouse.warehouse").joinpath("ddl.sql").read_text()
-    with connect(url) as conn:
-        conn.execute("select pg_advisory_xact_lock(hashtext('metrics_warehouse.ddl'))")
-        conn.execute(ddl)
+    version = hashlib.sha256(ddl.encode()).hexdigest()
+    with connect(url, autocommit=True) as conn:
+        if _applied_version(conn) == version:
+            return
+        while True:
+            try:
+                with conn.transaction():
+                    conn.execute("select pg_advisory_xact_lock(hashtext('metrics_warehouse.ddl'))")
+                    if _applied_version(conn) == version:
+                        return
+                    conn.execute("set local lock_timeout = '10s'")
+                    conn.execute(ddl)
+                    conn.execute("delete from ops.ddl_version")
+                    conn.execute("insert into ops.ddl_version values (%s)", (version,))
+                return
+            except psycopg.errors.LockNotAvailable:
+                log.warning("waiting for a running load to release its tables before updating the warehouse DDL")
+
+
+def _applied_version(conn: psycopg.Connection) -> str | None:
+    if conn.execute("select to_regclass('ops.ddl_version')").fetchone()[0] is None:
+        return None
+    row = conn.execute("select version from ops.ddl_version").fetchone()
+    return row[0] if row else None
 
 
 def prepare(url: str) -> None:

@@ -54,5 +54,6 @@ from (
         {{ parse_number("events.payload -> 'properties' ->> 'amount'") }} as amount,
         {{ parse_number("events.payload -> 'properties' ->> 'cost'") }} as cost
     from {{ source('raw', 'events') }} as events
-    inner join {{ source('ops', 'ingest_ledger') }} as ledger on events.file_id = ledger.file_id
+    inner join {{ source('ops', 'ingest_ledger') }} as ledger
+        on events.file_id = ledger.file_id and ledger.held_because is null  -- files the raw gate held back stay out
 ) as parsed

@@ -6,7 +6,9 @@ rates as (
 ),
 
 ledger as (
+    -- files the raw gate held back (README: Quality gates) stay out of the marts
     select * from {{ source('ops', 'ingest_ledger') }}
+    where held_because is null
 ),
 
 final as (
@@ -14,7 +16,7 @@ final as (
         rates.file_id,
         rates.line_number,
         ledger.delivery_date,
-        btrim(rates.date)::date as rate_date,
+        {{ parse_date('rates.date') }} as rate_date,
         upper(btrim(rates.currency)) as currency,
         {{ parse_number('rates.rate') }} as rate
     from rates

@@ -6,7 +6,9 @@ spend as (
 ),
 
 ledger as (
+    -- files the raw gate held back (README: Quality gates) stay out of the marts
     select * from {{ source('ops', 'ingest_ledger') }}
+    where held_because is null
 ),
 
 mapped as (
@@ -15,7 +17,7 @@ mapped as (
         spend.file_id,
         spend.line_number,
         ledger.delivery_date,
-        btrim(spend.date)::date as spend_date,
+        {{ parse_date('spend.date') }} as spend_date,
         btrim(spend.channel) as channel_alias,
         btrim(spend.campaign_id) as campaign_id,
         -- dimensions
