@@ -50,7 +50,7 @@ def test_rows_condition_makes_every_row_a_violation_and_null_values_never_violat
 def test_shipped_rules_load_and_every_owner_exists():
     rules, owners = load_rules(), load_owners()
     assert {r.owner for r in rules} <= owners.keys()
-    assert {"source_stale", "volume_anomaly", "critical_check_failed", "dau_drop", "nps_drop"} <= {
+    assert {"source_stale", "volume_anomaly", "critical_check_failed", "dau_anomaly", "nps_anomaly"} <= {
         r.name for r in rules
     }
     assert all(owner.channels for owner in owners.values())

@@ -17,7 +17,11 @@ RULES_PATH = CONFIG_DIR / "alert_rules.yml"
 OWNERS_PATH = CONFIG_DIR / "owners.yml"
 
 SEVERITIES = ("critical", "warning", "info")
-CONDITIONS = ("above", "below", "below_trailing_median", "drop_from_previous", "rows")
+CONDITIONS = ("above", "below", "below_trailing_median", "drop_from_previous", "rows", "anomaly")
+DIRECTIONS = ("drop", "rise", "both")
+SEASONALITIES = ("weekly", "none")
+# Anomaly settings a rule may override; `anomaly_defaults` at the top of alert_rules.yml overrides these.
+ANOMALY_DEFAULTS = {"training": 4, "min_history": 3, "sensitivity": 3.0, "min_change": 0.25, "seasonality": "weekly"}
 CHANNEL_TYPES = ("slack", "webhook", "email")
 _ENV = re.compile(r"\$\{(\w+)\}")
 
@@ -30,12 +34,21 @@ class ConfigError(ValueError):
 class Condition:
     """`above`/`below`: value beyond threshold (per_subject overrides it); `below_trailing_median`: the latest value
     below threshold x the median of the `days` values before it; `drop_from_previous`: the latest value more than
-    threshold below the previous one; `rows`: every row the query returns is a violation."""
+    threshold below the previous one; `rows`: every row the query returns is a violation; `anomaly`: the latest value
+    moved against its own past (`direction`) by more than `sensitivity` standard deviations and more than `min_change`
+    (relative) from the expected value, the median of the same weekdays of the `training` weeks before
+    (seasonality weekly) or of the `training` periods before (seasonality none), judged with `min_history` of them."""
 
     kind: str
     threshold: float | None = None
     days: int = 7
     per_subject: dict[str, float] = field(default_factory=dict)
+    direction: str = "both"
+    training: int = ANOMALY_DEFAULTS["training"]
+    min_history: int = ANOMALY_DEFAULTS["min_history"]
+    sensitivity: float = ANOMALY_DEFAULTS["sensitivity"]
+    min_change: float = ANOMALY_DEFAULTS["min_change"]
+    seasonality: str = ANOMALY_DEFAULTS["seasonality"]
 
     def threshold_for(self, subject: str) -> float | None:
         return self.per_subject.get(subject, self.threshold)
@@ -51,6 +64,8 @@ class Rule:
     description: str = ""
     tags: tuple[str, ...] = ()
     enabled: bool = True
+    drilldown: str | None = None  # metric of kpi.kpi_segments_daily that explains the rule's KPI
+    kpi: dict[str, Any] | None = None  # the `kpi:` shorthand it was declared with (table, column, ...)
 
 
 @dataclass(frozen=True)
@@ -99,35 +114,59 @@ def kpi_query(kpi: dict[str, Any]) -> str:
     )
 
 
-def _condition(raw: Any, where: str) -> Condition:
+def _condition(raw: Any, where: str, anomaly_defaults: dict[str, Any]) -> Condition:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: condition must be a mapping such as {{above: 100}}")
     kinds = [k for k in raw if k in CONDITIONS]
     if len(kinds) != 1:
         raise ConfigError(f"{where}: condition needs exactly one of {', '.join(CONDITIONS)}")
     kind = kinds[0]
-    unknown = set(raw) - {kind, "days", "per_subject"}
-    if unknown:
+    allowed = {kind} | ({"days", "per_subject"} if kind != "anomaly" else set(ANOMALY_DEFAULTS))
+    if unknown := set(raw) - allowed:
         raise ConfigError(f"{where}: unknown condition key(s) {', '.join(sorted(unknown))}")
+    if kind == "anomaly":
+        return _anomaly(raw, where, anomaly_defaults)
     threshold = None if kind == "rows" else float(raw[kind])
     return Condition(
         kind, threshold, int(raw.get("days", 7)), {k: float(v) for k, v in raw.get("per_subject", {}).items()}
     )
 
 
+def _anomaly(raw: dict[str, Any], where: str, defaults: dict[str, Any]) -> Condition:
+    settings = ANOMALY_DEFAULTS | defaults | {k: v for k, v in raw.items() if k in ANOMALY_DEFAULTS}
+    if raw["anomaly"] not in DIRECTIONS:
+        raise ConfigError(f"{where}: anomaly direction must be one of {', '.join(DIRECTIONS)}")
+    if settings["seasonality"] not in SEASONALITIES:
+        raise ConfigError(f"{where}: seasonality must be one of {', '.join(SEASONALITIES)}")
+    if not 1 <= int(settings["min_history"]) <= int(settings["training"]):
+        raise ConfigError(f"{where}: min_history must be between 1 and training")
+    return Condition(
+        "anomaly",
+        direction=raw["anomaly"],
+        training=int(settings["training"]),
+        min_history=int(settings["min_history"]),
+        sensitivity=float(settings["sensitivity"]),
+        min_change=float(settings["min_change"]),
+        seasonality=settings["seasonality"],
+    )
+
+
 def load_rules(path: Path | None = None) -> list[Rule]:
     path = Path(path or RULES_PATH)
+    data = _read(path)
+    if unknown := set(data.get("anomaly_defaults") or {}) - set(ANOMALY_DEFAULTS):
+        raise ConfigError(f"{path}: unknown anomaly_defaults key(s) {', '.join(sorted(unknown))}")
     rules = []
-    for index, raw in enumerate(_read(path).get("rules") or []):
+    for index, raw in enumerate(data.get("rules") or []):
         where = f"{path}: rule #{index + 1} ({raw.get('name', 'unnamed')})"
         missing = [key for key in ("name", "condition", "severity", "owner") if key not in raw]
         if missing or ("query" in raw) == ("kpi" in raw):
             raise ConfigError(f"{where}: needs name, condition, severity, owner and exactly one of query / kpi")
         if raw["severity"] not in SEVERITIES:
             raise ConfigError(f"{where}: severity must be one of {', '.join(SEVERITIES)}")
-        condition = _condition(raw["condition"], where)
+        condition = _condition(raw["condition"], where, data.get("anomaly_defaults") or {})
         query = raw["query"] if "query" in raw else kpi_query(raw["kpi"])
-        if condition.kind in ("below_trailing_median", "drop_from_previous") and "period" not in query:
+        if condition.kind in ("below_trailing_median", "drop_from_previous", "anomaly") and "period" not in query:
             raise ConfigError(f"{where}: {condition.kind} needs a `period` column to order the values")
         rules.append(
             Rule(
@@ -139,6 +178,8 @@ def load_rules(path: Path | None = None) -> list[Rule]:
                 description=raw.get("description", ""),
                 tags=tuple(raw.get("tags", ())),
                 enabled=bool(raw.get("enabled", True)),
+                drilldown=raw.get("drilldown"),
+                kpi=raw.get("kpi"),
             )
         )
     names = [r.name for r in rules]

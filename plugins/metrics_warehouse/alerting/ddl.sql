@@ -16,3 +16,8 @@ create table if not exists ops.alert_state (
 );
 
 create index if not exists alerts_pending on ops.alerts (alert_id) where delivery_status = 'pending';
+
+-- The message as sent and, for KPI anomalies, the judgement and the segments behind it.
+alter table ops.alerts
+    add column if not exists message text,
+    add column if not exists details jsonb;

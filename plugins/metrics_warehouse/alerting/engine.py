@@ -17,6 +17,7 @@ from pathlib import Path
 
 import psycopg
 from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
 
 from metrics_warehouse.alerting import channels, rules, state
 from metrics_warehouse.alerting.config import ConfigError, Owner, Rule, load_owners, load_rules
@@ -49,6 +50,7 @@ class AlertOutcome:
     threshold: str | None
     owner: str
     raised_at: datetime
+    details: dict | None = None  # anomalies: the judgement and the segments behind it (ops.alerts.details)
     alert_ids: list[int] = field(default_factory=list)  # its ops.alerts rows, one per channel
     deliveries: list[Delivery] = field(default_factory=list)
 
@@ -90,15 +92,18 @@ def _evaluate_rule(conn: psycopg.Connection, rule: Rule, owner: Owner, now: date
     """State change and its ops.alerts rows commit together, so a crash before delivery leaves them pending."""
     try:
         with conn.transaction():
-            found = rules.violations(rule, rules.fetch(conn, rule, now))
+            found = rules.evaluate(conn, rule, now)
             changes = state.apply(conn, rule, found, now)
             outcomes = [
-                AlertOutcome(rule.name, kind, rule.severity, v.subject, v.value, v.threshold, owner.name, now)
+                AlertOutcome(
+                    rule.name, kind, rule.severity, v.subject, v.value, v.threshold, owner.name, now,
+                    v.details if kind == "alert" else None,
+                )
                 for kind, changed in (("alert", changes.opened), ("recovery", changes.recovered))
                 for v in changed
-            ]
+            ]  # fmt: skip
             for outcome in outcomes:
-                outcome.alert_ids = _record(conn, outcome, owner)
+                outcome.alert_ids = _record(conn, outcome, owner, rule.description)
             return outcomes
     except psycopg.Error as error:
         # A rule whose tables do not exist yet (before the first dbt build) must not stop the others.
@@ -106,14 +111,16 @@ def _evaluate_rule(conn: psycopg.Connection, rule: Rule, owner: Owner, now: date
         return []
 
 
-def _record(conn: psycopg.Connection, outcome: AlertOutcome, owner: Owner) -> list[int]:
+def _record(conn: psycopg.Connection, outcome: AlertOutcome, owner: Owner, description: str) -> list[int]:
     names = [c.name for c in owner.channels] or [NO_CHANNEL]
+    fields = ("rule", "kind", "severity", "subject", "value", "threshold", "owner", "raised_at", "details")
+    message = compose({key: getattr(outcome, key) for key in fields}, description)
     with conn.cursor() as cur:
         cur.executemany(
             """
             insert into ops.alerts (raised_at, rule, kind, severity, subject, value, threshold, owner, channel,
-                delivery_status, delivery_attempts)
-            values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0)
+                delivery_status, delivery_attempts, message, details)
+            values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0, %s, %s)
             returning alert_id
             """,
             [
@@ -128,6 +135,8 @@ def _record(conn: psycopg.Connection, outcome: AlertOutcome, owner: Owner) -> li
                     outcome.owner,
                     name,
                     "recorded" if name == NO_CHANNEL else "pending",
+                    message.text,
+                    Jsonb(outcome.details) if outcome.details is not None else None,
                 )
                 for name in names
             ],
@@ -167,7 +176,7 @@ def _deliver(conn: psycopg.Connection, row: dict, owners: dict[str, Owner], desc
     except channels.NotConfigured as missing:
         status, error = "skipped", str(missing)
     else:
-        message = compose(row, descriptions.get(row["rule"], ""))
+        message = compose(row, descriptions.get(row["rule"], ""))  # its text is ops.alerts.message
         for attempt in range(ATTEMPTS_PER_EVALUATION):
             attempts += 1
             try:
@@ -200,12 +209,31 @@ def compose(row: dict, description: str = "") -> channels.Message:
     else:
         headline = f"[{severity}] {row['rule']}: {row['subject']}"
         detail = f"value {row['value']}" + (f", threshold {row['threshold']}" if row["threshold"] else "")
-    lines = [headline, detail, f"owner: {row['owner']}, raised {row['raised_at']:%Y-%m-%d %H:%M %Z}"]
+    details = row.get("details") or {}
+    lines = [
+        headline,
+        detail,
+        *_segment_lines(details),
+        f"owner: {row['owner']}, raised {row['raised_at']:%Y-%m-%d %H:%M %Z}",
+    ]
+    if details.get("headline"):
+        lines.insert(1, details["headline"])
     if description:
         lines.insert(1, description.strip())
     payload = {key: row[key] for key in ("rule", "kind", "severity", "subject", "value", "threshold", "owner")} | {
         "raised_at": row["raised_at"].isoformat(),
         "description": description,
+        "details": row.get("details"),
         "text": "\n".join(lines),
     }
     return channels.Message(subject=f"[metrics] {headline}", text="\n".join(lines), payload=payload)
+
+
+def _segment_lines(details: dict) -> list[str]:
+    """The drill-down of an anomaly, one line per segment (the first is already in the headline)."""
+    move = "drop" if details.get("change", 0) < 0 else "rise"
+    return [
+        f"  {s['dimension']}={s['segment']}: {s['actual']:,.4g} vs {s['expected'] or 0:,.4g} expected, "
+        f"{s['contribution']:+,.4g} ({s['share']:.0%} of the {move})"
+        for s in details.get("segments", [])
+    ]

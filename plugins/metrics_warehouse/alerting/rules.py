@@ -1,4 +1,8 @@
-"""Evaluating one rule: run its query, apply its condition, return what violates it (one Violation per subject)."""
+"""Evaluating one rule: run its query, apply its condition, return what violates it (one Violation per subject).
+
+Fixed conditions are judged here on the query's rows; `anomaly` conditions in the warehouse (alerting.anomaly), with
+the segments behind the move (alerting.drilldown) when the rule names a drill-down metric.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from metrics_warehouse.alerting import anomaly, drilldown
 from metrics_warehouse.alerting.config import Condition, Rule
 
 
@@ -21,6 +26,28 @@ class Violation:
     subject: str
     value: str | None
     threshold: str | None
+    details: dict[str, Any] | None = None  # anomalies: the judgement and the ranked segments behind it
+
+
+def evaluate(conn: psycopg.Connection, rule: Rule, now: datetime) -> list[Violation]:
+    """What violates the rule now."""
+    if rule.condition.kind == "anomaly":
+        return [_anomaly(conn, rule, j) for j in anomaly.judge(conn, rule, latest_only=True) if j.anomalous]
+    return violations(rule, fetch(conn, rule, now))
+
+
+def _anomaly(conn: psycopg.Connection, rule: Rule, judgement: anomaly.Judgement) -> Violation:
+    segments = drilldown.explain(conn, rule, judgement) if rule.drilldown else []
+    condition = rule.condition
+    season = "same weekday" if condition.seasonality == "weekly" else "previous periods"
+    return Violation(
+        rule.name,
+        judgement.subject,
+        f"{_text(judgement.value)} on {judgement.period}",
+        f"expected {_text(judgement.expected)} ({season}, {judgement.history} of {condition.training}; "
+        f"{condition.direction} beyond {condition.sensitivity:g} sd and {condition.min_change:.0%})",
+        drilldown.details(judgement, segments, rule) | {"headline": drilldown.headline(rule, judgement, segments)},
+    )
 
 
 def fetch(conn: psycopg.Connection, rule: Rule, now: datetime) -> list[dict[str, Any]]:
