@@ -22,7 +22,7 @@ DIRECTIONS = ("drop", "rise", "both")
 SEASONALITIES = ("weekly", "none")
 # Anomaly settings a rule may override; `anomaly_defaults` at the top of alert_rules.yml overrides these.
 ANOMALY_DEFAULTS = {"training": 4, "min_history": 3, "sensitivity": 3.0, "min_change": 0.25, "seasonality": "weekly"}
-CHANNEL_TYPES = ("slack", "webhook", "email")
+CHANNEL_TYPES = ("dingtalk", "wecom", "feishu", "slack", "webhook", "email")
 _ENV = re.compile(r"\$\{(\w+)\}")
 
 
@@ -80,6 +80,7 @@ class ChannelConfig:
     host: str | None = None
     port: int | None = None
     sender: str | None = None
+    secret: str | None = None  # signing secret of a DingTalk / Feishu robot (the connection's password wins)
 
 
 @dataclass(frozen=True)
@@ -208,6 +209,7 @@ def load_owners(path: Path | None = None) -> dict[str, Owner]:
                     host=channel.get("host") or None,
                     port=int(channel["port"]) if channel.get("port") else None,
                     sender=channel.get("from") or None,
+                    secret=channel.get("secret") or None,
                 )
             )
         names = [c.name for c in channels]
