@@ -9,6 +9,7 @@ import subprocess
 from datetime import UTC, date, datetime
 
 from metrics_warehouse.airflow_runner import AIRFLOW_HOME
+from metrics_warehouse.alerting import cli as alerts_cli
 from metrics_warehouse.dbt_cli import run_dbt
 from metrics_warehouse.settings import load_settings
 from metrics_warehouse.warehouse import connection, embedded
@@ -118,5 +119,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--users", type=int, default=3000, help="users in the sample")
     p.set_defaults(func=_demo)
     sub.add_parser("airflow", help="the Airflow UI with the project's DAGs").set_defaults(func=_airflow)
+    alerts_cli.add_parser(sub, lambda: warehouse(load_settings()))
     args = parser.parse_args(argv)
     return args.func(args)

@@ -25,7 +25,12 @@ def warehouse_url() -> str:
 
 
 def prepare_warehouse() -> None:
-    connection.prepare(warehouse_url())
+    """The schemas and tables ingestion needs, and the KPI targets of config/targets.yml for kpi_targets."""
+    from metrics_warehouse.alerting.targets import store
+
+    url = warehouse_url()
+    connection.prepare(url)
+    log.info("%s KPI targets stored", store(url))
 
 
 def ingest(source: str, load_id: str) -> dict:

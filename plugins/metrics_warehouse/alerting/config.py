@@ -88,9 +88,10 @@ class Owner:
     name: str
     channels: tuple[ChannelConfig, ...]
     description: str = ""
+    escalation: str | None = None  # the owner a recurring alert is escalated to
 
 
-def _read(path: Path) -> dict[str, Any]:
+def read_yaml(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as error:
@@ -154,7 +155,7 @@ def _anomaly(raw: dict[str, Any], where: str, defaults: dict[str, Any]) -> Condi
 
 def load_rules(path: Path | None = None) -> list[Rule]:
     path = Path(path or RULES_PATH)
-    data = _read(path)
+    data = read_yaml(path)
     if unknown := set(data.get("anomaly_defaults") or {}) - set(ANOMALY_DEFAULTS):
         raise ConfigError(f"{path}: unknown anomaly_defaults key(s) {', '.join(sorted(unknown))}")
     rules = []
@@ -192,7 +193,7 @@ def load_rules(path: Path | None = None) -> list[Rule]:
 def load_owners(path: Path | None = None) -> dict[str, Owner]:
     path = Path(path or OWNERS_PATH)
     owners = {}
-    for name, raw in (_read(path).get("owners") or {}).items():
+    for name, raw in (read_yaml(path).get("owners") or {}).items():
         channels = []
         for index, channel in enumerate((raw or {}).get("channels") or []):
             channel = {key: _expand(value) for key, value in channel.items()}
@@ -215,5 +216,7 @@ def load_owners(path: Path | None = None) -> dict[str, Owner]:
         names = [c.name for c in channels]
         if duplicated := sorted({n for n in names if names.count(n) > 1}):
             raise ConfigError(f"{path}: owner {name} has several channels named {', '.join(duplicated)} (set `name`)")
-        owners[name] = Owner(name, tuple(channels), (raw or {}).get("description", ""))
+        owners[name] = Owner(name, tuple(channels), (raw or {}).get("description", ""), (raw or {}).get("escalation"))
+    if unknown := sorted(f"{o.name} -> {o.escalation}" for o in owners.values() if o.escalation not in (None, *owners)):
+        raise ConfigError(f"{path}: escalation to an owner not in the file: {', '.join(unknown)}")
     return owners

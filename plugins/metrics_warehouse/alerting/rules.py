@@ -27,6 +27,7 @@ class Violation:
     value: str | None
     threshold: str | None
     details: dict[str, Any] | None = None  # anomalies: the judgement and the ranked segments behind it
+    owner: str | None = None  # a query's `owner` column routes this row to that owner instead of the rule's
 
 
 def evaluate(conn: psycopg.Connection, rule: Rule, now: datetime) -> list[Violation]:
@@ -65,7 +66,12 @@ def violations(rule: Rule, rows: list[dict[str, Any]]) -> list[Violation]:
     """Apply the condition; series conditions judge each subject's latest period against the ones before it."""
     condition = rule.condition
     if condition.kind == "rows":
-        return [Violation(rule.name, str(r["subject"]), _text(r.get("value")), _text(r.get("threshold"))) for r in rows]
+        return [
+            Violation(
+                rule.name, str(r["subject"]), _text(r.get("value")), _text(r.get("threshold")), owner=r.get("owner")
+            )
+            for r in rows
+        ]
     series: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         series[str(row["subject"])].append(row)
