@@ -20,6 +20,7 @@ from metrics_warehouse.alerting.config import Rule
 
 SEGMENTS_TABLE = "kpi.kpi_segments_daily"
 TOP_SEGMENTS = 5
+MIN_SHARE = 0.05  # segments explaining less of the change are not named
 
 _CONTRIBUTIONS = f"""
 with segments as (
@@ -102,7 +103,7 @@ def explain(conn: psycopg.Connection, rule: Rule, judgement: Judgement) -> list[
     if not change:
         return []
     usual = _usual_shares(rows, ratio)
-    moved = [r for r in rows if r["contribution"] * change > 0]
+    moved = [r for r in rows if r["contribution"] / change >= MIN_SHARE]
     ranked = sorted(moved, key=lambda r: r["contribution"] / change - usual[r["dimension"], r["segment"]], reverse=True)
     return [_segment(row, change, ratio) for row in ranked[:TOP_SEGMENTS]]
 

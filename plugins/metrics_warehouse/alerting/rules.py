@@ -6,6 +6,7 @@ the segments behind the move (alerting.drilldown) when the rule names a drill-do
 
 from __future__ import annotations
 
+import logging
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from psycopg.rows import dict_row
 
 from metrics_warehouse.alerting import anomaly, drilldown
 from metrics_warehouse.alerting.config import Condition, Rule
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -37,8 +40,20 @@ def evaluate(conn: psycopg.Connection, rule: Rule, now: datetime) -> list[Violat
     return violations(rule, fetch(conn, rule, now))
 
 
+def _segments(conn: psycopg.Connection, rule: Rule, judgement: anomaly.Judgement) -> list[drilldown.Segment]:
+    """The drill-down, or none when it cannot be computed (the alert goes out either way)."""
+    if not rule.drilldown:
+        return []
+    try:
+        with conn.transaction():  # a savepoint: a failed drill-down leaves the rule's transaction usable
+            return drilldown.explain(conn, rule, judgement)
+    except psycopg.Error as error:
+        log.warning("alert rule %s: no drill-down (%s)", rule.name, str(error).strip())
+        return []
+
+
 def _anomaly(conn: psycopg.Connection, rule: Rule, judgement: anomaly.Judgement) -> Violation:
-    segments = drilldown.explain(conn, rule, judgement) if rule.drilldown else []
+    segments = _segments(conn, rule, judgement)
     condition = rule.condition
     season = "same weekday" if condition.seasonality == "weekly" else "previous periods"
     return Violation(
