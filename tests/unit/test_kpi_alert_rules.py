@@ -23,8 +23,8 @@ HEADLINE_KPIS = {  # (table, column) -> the direction that matters
     ("kpi.kpi_channel_daily", "cac"): "rise",
     ("kpi.kpi_channel_daily", "spend"): "rise",
     ("kpi.kpi_feedback_daily", "complaints"): "rise",
-    ("kpi.kpi_feedback_daily", "median_first_response_minutes"): "rise",
 }
+QUERY_RULES = {"nps_anomaly": "drop", "first_response_anomaly": "rise"}  # KPIs the marts give per month / category
 
 
 def _models() -> dict[str, dict]:
@@ -48,7 +48,8 @@ def test_every_headline_kpi_has_an_anomaly_rule_with_its_direction() -> None:
         if rule.condition.kind == "anomaly" and rule.kpi
     }
     assert {kpi: declared.get(kpi) for kpi in HEADLINE_KPIS} == HEADLINE_KPIS
-    assert "nps_anomaly" in {rule.name for rule in load_rules() if rule.condition.kind == "anomaly"}
+    by_name = {rule.name: rule.condition for rule in load_rules()}
+    assert {name: by_name[name].direction for name in QUERY_RULES if by_name[name].kind == "anomaly"} == QUERY_RULES
 
 
 def test_each_kpi_is_declared_once() -> None:
@@ -74,5 +75,5 @@ def test_every_drilldown_metric_is_split_by_the_segments_model() -> None:
     [metric] = [c for c in segments["columns"] if c["name"] == "metric"]
     metrics = set(metric["data_tests"][0]["accepted_values"]["arguments"]["values"])
     drilldowns = {rule.name: rule.drilldown for rule in load_rules() if rule.drilldown}
-    assert len(drilldowns) >= len(HEADLINE_KPIS)
+    assert len(drilldowns) >= len(HEADLINE_KPIS) + 1
     assert {name: m for name, m in drilldowns.items() if m not in metrics} == {}

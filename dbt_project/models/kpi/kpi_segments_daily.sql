@@ -277,7 +277,7 @@ spend_and_cac as (
     where not channel_spend.per_signup or signups_by_channel.signups > 0
 ),
 
--- feedback: complaints by the channel they came through; first response by channel (mean minutes per segment)
+-- feedback: complaints by the channel they came through; first response (mean minutes) by channel and category
 complaints as (
     select
         created_date as date,
@@ -293,16 +293,18 @@ complaints as (
 
 first_response as (
     select
-        created_date as date,
+        feedback.created_date as date,
         'first_response_minutes' as metric,
-        category as subject,
-        'feedback_channel' as dimension,
-        channel as segment,
-        sum(first_response_minutes) as numerator,
-        count(first_response_minutes)::numeric as denominator
+        split.dimension,
+        split.segment,
+        sum(feedback.first_response_minutes) as numerator,
+        count(*)::numeric as denominator
     from feedback
-    where first_response_minutes is not null
-    group by created_date, category, channel
+    cross join lateral (
+        values ('feedback_channel', feedback.channel), ('category', feedback.category)
+    ) as split (dimension, segment)
+    where feedback.first_response_minutes is not null
+    group by feedback.created_date, split.dimension, split.segment
 ),
 
 overall as (
@@ -319,6 +321,8 @@ overall as (
     select * from retention_d1
     union all
     select * from complaints
+    union all
+    select * from first_response
 ),
 
 final as (
@@ -343,16 +347,6 @@ final as (
         numerator,
         denominator
     from spend_and_cac
-    union all
-    select
-        date,
-        metric,
-        subject,
-        dimension,
-        segment,
-        numerator,
-        denominator
-    from first_response
 )
 
 select * from final

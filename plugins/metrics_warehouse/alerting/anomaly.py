@@ -51,7 +51,8 @@ select
     (value - expected) / nullif(abs(expected), 0) as relative_change,
     history >= %(min_history)s
         and {moved} > %(sensitivity)s * spread
-        and {moved} > %(min_change)s * abs(expected) as anomalous
+        and {moved} > %(min_change)s * abs(expected)
+        and {moved} >= %(min_delta)s as anomalous
 from judged
 {where}
 order by subject, period
@@ -98,4 +99,5 @@ def _parameters(condition: Condition) -> dict[str, float | int]:
         "min_history": condition.min_history,
         "sensitivity": condition.sensitivity,
         "min_change": condition.min_change,
+        "min_delta": condition.min_delta,
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,15 @@ CONDITIONS = ("above", "below", "below_trailing_median", "drop_from_previous", "
 DIRECTIONS = ("drop", "rise", "both")
 SEASONALITIES = ("weekly", "none")
 # Anomaly settings a rule may override; `anomaly_defaults` at the top of alert_rules.yml overrides these.
-ANOMALY_DEFAULTS = {"training": 4, "min_history": 3, "sensitivity": 3.0, "min_change": 0.25, "seasonality": "weekly"}
+ANOMALY_DEFAULTS = {
+    "training": 4,
+    "min_history": 3,
+    "sensitivity": 3.0,
+    "min_change": 0.25,
+    "min_delta": 0.0,
+    "seasonality": "weekly",
+    "window": 1,
+}
 CHANNEL_TYPES = ("dingtalk", "wecom", "feishu", "slack", "webhook", "email")
 _ENV = re.compile(r"\$\{(\w+)\}")
 
@@ -37,7 +45,9 @@ class Condition:
     threshold below the previous one; `rows`: every row the query returns is a violation; `anomaly`: the latest value
     moved against its own past (`direction`) by more than `sensitivity` standard deviations and more than `min_change`
     (relative) from the expected value, the median of the same weekdays of the `training` weeks before
-    (seasonality weekly) or of the `training` periods before (seasonality none), judged with `min_history` of them."""
+    (seasonality weekly) or of the `training` periods before (seasonality none), judged with `min_history` of them,
+    and by at least `min_delta` in the KPI's unit. `window`: the series' values are aggregates over that many days
+    ending on their date (its query computes them; the drill-down sums its segments over the same days)."""
 
     kind: str
     threshold: float | None = None
@@ -48,7 +58,9 @@ class Condition:
     min_history: int = ANOMALY_DEFAULTS["min_history"]
     sensitivity: float = ANOMALY_DEFAULTS["sensitivity"]
     min_change: float = ANOMALY_DEFAULTS["min_change"]
+    min_delta: float = ANOMALY_DEFAULTS["min_delta"]
     seasonality: str = ANOMALY_DEFAULTS["seasonality"]
+    window: int = ANOMALY_DEFAULTS["window"]
 
     def threshold_for(self, subject: str) -> float | None:
         return self.per_subject.get(subject, self.threshold)
@@ -107,13 +119,17 @@ def _expand(value: Any) -> Any:
 
 
 def kpi_query(kpi: dict[str, Any]) -> str:
-    """The query of a `kpi:` shorthand: {table, column, date_column, by (optional), where (optional)}."""
+    """The query of a `kpi:` shorthand: {table, column, date_column, by, where, sum_days} (all but the first two
+    optional); `sum_days: N` makes each value the sum over the N days ending on its date."""
     subject = f"{kpi['by']}::text" if kpi.get("by") else f"'{kpi['column']}'"
     where = f" where {kpi['where']}" if kpi.get("where") else ""
-    return (
-        f"select {subject} as subject, {kpi.get('date_column', 'date')} as period, {kpi['column']} as value "
-        f"from {kpi['table']}{where}"
-    )
+    period, value = kpi.get("date_column", "date"), kpi["column"]
+    if kpi.get("sum_days"):
+        value = (
+            f"sum({value}) over (partition by {subject} order by {period} "
+            f"range between interval '{int(kpi['sum_days']) - 1} days' preceding and current row)"
+        )
+    return f"select {subject} as subject, {period} as period, {value} as value from {kpi['table']}{where}"
 
 
 def _condition(raw: Any, where: str, anomaly_defaults: dict[str, Any]) -> Condition:
@@ -149,7 +165,9 @@ def _anomaly(raw: dict[str, Any], where: str, defaults: dict[str, Any]) -> Condi
         min_history=int(settings["min_history"]),
         sensitivity=float(settings["sensitivity"]),
         min_change=float(settings["min_change"]),
+        min_delta=float(settings["min_delta"]),
         seasonality=settings["seasonality"],
+        window=int(settings["window"]),
     )
 
 
@@ -168,6 +186,8 @@ def load_rules(path: Path | None = None) -> list[Rule]:
             raise ConfigError(f"{where}: severity must be one of {', '.join(SEVERITIES)}")
         condition = _condition(raw["condition"], where, data.get("anomaly_defaults") or {})
         query = raw["query"] if "query" in raw else kpi_query(raw["kpi"])
+        if condition.kind == "anomaly" and (raw.get("kpi") or {}).get("sum_days"):
+            condition = replace(condition, window=int(raw["kpi"]["sum_days"]))
         if condition.kind in ("below_trailing_median", "drop_from_previous", "anomaly") and "period" not in query:
             raise ConfigError(f"{where}: {condition.kind} needs a `period` column to order the values")
         rules.append(

@@ -1,7 +1,7 @@
 """The cause behind a KPI alert: its change against the expected value split over the segments of kpi_segments_daily.
 
 Each segment is compared with its own past, over the same days the anomaly rule learned from (the same weekdays of the
-training weeks, or the days before when the rule has no weekly season). An additive metric's segment contributes its
+training weeks, or the days before when the rule has no weekly season), summed over the rule's window of days. An additive metric's segment contributes its
 own change (actual - expected); a ratio's segment contributes its rate change weighted by its share of today's
 denominator. Segments are ranked by how much more of the KPI's move (in the alert's direction) they explain than their
 usual share of the KPI: a segment that is 90 % of the users and 90 % of the drop names nothing, one that is 35 % of the
@@ -27,12 +27,18 @@ with segments as (
     select * from {SEGMENTS_TABLE}
     where metric = %(metric)s and subject = any(%(subjects)s)
 ),
-training_days as (
-    select (%(day)s::date - %(step)s * k) as date from generate_series(1, %(training)s) as k
+-- the judged window (k = 0) and the training windows before it, each `window` days ending on its day
+windows as (
+    select k, (%(day)s::date - %(step)s * k) as ends from generate_series(0, %(training)s) as k
+),
+summed as (
+    select windows.k, s.dimension, s.segment, sum(s.numerator) as numerator, sum(s.denominator) as denominator
+    from windows
+    inner join segments as s on s.date between windows.ends - %(window)s + 1 and windows.ends
+    group by windows.k, s.dimension, s.segment
 ),
 keys as (
-    select distinct dimension, segment from segments
-    where date = %(day)s or date in (select date from training_days)
+    select distinct dimension, segment from summed
 ),
 learned as (
     select
@@ -40,15 +46,15 @@ learned as (
         percentile_cont(0.5) within group (order by coalesce(s.numerator, 0)) as expected_numerator,
         percentile_cont(0.5) within group (order by coalesce(s.denominator, 0)) as expected_denominator
     from keys
-    cross join training_days
-    left join segments as s
-        on s.dimension = keys.dimension and s.segment = keys.segment and s.date = training_days.date
+    cross join windows
+    left join summed as s on s.dimension = keys.dimension and s.segment = keys.segment and s.k = windows.k
+    where windows.k > 0
     group by keys.dimension, keys.segment
 ),
 today as (
     select dimension, segment, numerator, denominator,
         sum(denominator) over (partition by dimension) as dimension_denominator
-    from segments where date = %(day)s
+    from summed where k = 0
 )
 select
     learned.dimension, learned.segment,
@@ -95,6 +101,7 @@ def explain(conn: psycopg.Connection, rule: Rule, judgement: Judgement) -> list[
                 "day": judgement.period,
                 "step": 7 if condition.seasonality == "weekly" else 1,
                 "training": condition.training,
+                "window": condition.window,
                 "ratio": ratio,
             },
         )
