@@ -11,6 +11,7 @@ import pytest
 
 from metrics_warehouse.alerting import anomaly, engine
 from metrics_warehouse.alerting.config import load_rules
+from metrics_warehouse.alerting.digest import send_digests
 
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 LAST_DAY = date(2026, 11, 19)
@@ -95,3 +96,25 @@ def test_drop_is_caught_on_its_day_with_the_segment_that_caused_it(warehouse):
     headline = messages[0].splitlines()[2]
     assert headline.startswith(f"dau {LAST_DAY}: ") and "expected 5" in headline
     assert headline.endswith("of the drop)") and " - platform=ios -" in headline
+
+
+def test_daily_digest_shows_each_owner_their_kpis_against_expected_and_targets(warehouse):
+    with psycopg.connect(warehouse) as conn:
+        conn.execute(IOS_OUTAGE)
+        conn.execute(f"""
+            create table kpi.kpi_as_of_date as select date '{LAST_DAY}' as as_of_date;
+            create table kpi.kpi_targets as
+            select 'monthly_avg_dau' as target_name, 'dau' as kpi, 452.5 as forecast, 'at_least' as direction,
+                350 as target, 1.29 as attainment, true as on_track, 'product_analytics' as owner,
+                date '2026-11-01' as period_start, date '2026-11-30' as period_end
+        """)
+    engine.evaluate(warehouse, now=NOW)
+
+    digests = {d.owner: d for d in send_digests(warehouse, send=False)}
+
+    text = digests["product_analytics"].text.splitlines()
+    assert text[0] == f"运营日报 / daily digest {LAST_DAY} - product_analytics"
+    [dau] = [line for line in text if line.startswith("  dau ")]
+    assert dau.startswith(f"  dau {LAST_DAY}: 339 (expected 510, -34%)") and dau.endswith("<< anomaly")
+    assert "  monthly_avg_dau: dau forecast 452.5 vs at least 350 (129%, on track)" in text
+    assert any(line.startswith("  dau_anomaly: dau (since ") for line in text)
