@@ -1,5 +1,5 @@
--- one row per (date, metric, subject, dimension, segment): the headline KPIs split over the dimensions the marts know
--- Additive metrics (dau, orders, new_users, ...) carry only numerator; ratios carry numerator / denominator per segment.
+-- one row per (date, metric, subject, dimension, segment): the headline KPIs split over the marts' dimensions
+-- Additive metrics (dau, orders, new_users, ...) carry a numerator only; ratios numerator / denominator per segment.
 -- The alerting drill-down compares each segment with its own past to name the segment behind a KPI's move.
 
 with as_of as (
@@ -135,17 +135,22 @@ retained_d1 as (
 -- one row per (metric, dimension, segment) and day; ratios as numerator / denominator of the segment
 dau as (
     select
-        date,
+        user_days_described.date,
         'dau' as metric,
-        dimension,
-        segment,
-        count(distinct user_id)::numeric as numerator,
+        split.dimension,
+        split.segment,
+        count(distinct user_days_described.user_id)::numeric as numerator,
         null::numeric as denominator
     from user_days_described
-    cross join lateral (
-        values ('platform', platform), ('app_version', app_version), ('channel', channel), ('user_type', user_type)
-    ) as split (dimension, segment)
-    group by date, dimension, segment
+    cross join
+        lateral (
+            values
+            ('platform', user_days_described.platform),
+            ('app_version', user_days_described.app_version),
+            ('channel', user_days_described.channel),
+            ('user_type', user_days_described.user_type)
+        ) as split (dimension, segment)
+    group by user_days_described.date, split.dimension, split.segment
 ),
 
 paying_rate as (
@@ -159,12 +164,13 @@ paying_rate as (
     from user_days_described
     left join buyers
         on user_days_described.user_id = buyers.user_id and user_days_described.date = buyers.date
-    cross join lateral (
-        values
-        ('platform', user_days_described.platform),
-        ('channel', user_days_described.channel),
-        ('user_type', user_days_described.user_type)
-    ) as split (dimension, segment)
+    cross join
+        lateral (
+            values
+            ('platform', user_days_described.platform),
+            ('channel', user_days_described.channel),
+            ('user_type', user_days_described.user_type)
+        ) as split (dimension, segment)
     group by user_days_described.date, split.dimension, split.segment
 ),
 
@@ -177,18 +183,20 @@ order_metrics as (
         measure.numerator,
         measure.denominator
     from orders_described
-    cross join lateral (
-        values
-        ('platform', orders_described.platform),
-        ('app_version', orders_described.app_version),
-        ('channel', orders_described.channel),
-        ('user_type', orders_described.user_type)
-    ) as split (dimension, segment)
-    cross join lateral (
-        values
-        ('orders', 1::numeric, null::numeric),
-        ('aov', orders_described.amount_reporting, 1::numeric)
-    ) as measure (metric, numerator, denominator)
+    cross join
+        lateral (
+            values
+            ('platform', orders_described.platform),
+            ('app_version', orders_described.app_version),
+            ('channel', orders_described.channel),
+            ('user_type', orders_described.user_type)
+        ) as split (dimension, segment)
+    cross join
+        lateral (
+            values
+            ('orders', 1::numeric, null::numeric),
+            ('aov', orders_described.amount_reporting, 1::numeric)
+        ) as measure (metric, numerator, denominator)
 ),
 
 orders_and_aov as (
@@ -212,7 +220,10 @@ net_revenue as (
         sum(money.amount) as numerator,
         null::numeric as denominator
     from money
-    cross join lateral (values ('platform', money.platform), ('channel', money.channel)) as split (dimension, segment)
+    cross join
+        lateral (
+            values ('platform', money.platform), ('channel', money.channel)
+        ) as split (dimension, segment)
     group by money.date, split.dimension, split.segment
 ),
 
@@ -225,8 +236,14 @@ new_users as (
         count(distinct signups.user_id)::numeric as numerator,
         null::numeric as denominator
     from signups
-    cross join lateral (values ('platform', signups.platform), ('channel', signups.channel)) as split (dimension, segment)
-    cross join lateral (values ('new_users', true), ('paid_new_users', signups.is_paid)) as measure (metric, counted)
+    cross join
+        lateral (
+            values ('platform', signups.platform), ('channel', signups.channel)
+        ) as split (dimension, segment)
+    cross join
+        lateral (
+            values ('new_users', true), ('paid_new_users', signups.is_paid)
+        ) as measure (metric, counted)
     where measure.counted
     group by signups.date, measure.metric, split.dimension, split.segment
 ),
@@ -240,13 +257,14 @@ retention_d1 as (
         count(*) filter (where retained_d1.retained)::numeric as numerator,
         count(*)::numeric as denominator
     from retained_d1
-    cross join lateral (
-        values ('platform', retained_d1.platform), ('channel', retained_d1.channel)
-    ) as split (dimension, segment)
+    cross join
+        lateral (
+            values ('platform', retained_d1.platform), ('channel', retained_d1.channel)
+        ) as split (dimension, segment)
     group by retained_d1.date, split.dimension, split.segment
 ),
 
--- per paid channel: its spend and CAC split over its campaigns (CAC of a campaign: its spend / the channel's signups)
+-- per paid channel: spend and CAC split over its campaigns (a campaign's spend / the channel's signups: they add up)
 channel_spend as (
     select
         spend.spend_date as date,
@@ -257,7 +275,10 @@ channel_spend as (
         sum(spend.spend_reporting) as numerator,
         measure.per_signup
     from spend
-    cross join lateral (values ('spend', false), ('cac', true)) as measure (metric, per_signup)
+    cross join
+        lateral (
+            values ('spend', false), ('cac', true)
+        ) as measure (metric, per_signup)
     where spend.channel not in ('organic', 'unmapped')
     group by spend.spend_date, measure.metric, spend.channel, spend.campaign_id, measure.per_signup
 ),
@@ -269,8 +290,11 @@ spend_and_cac as (
         channel_spend.subject,
         channel_spend.dimension,
         channel_spend.segment,
-        channel_spend.numerator,
-        case when channel_spend.per_signup then signups_by_channel.signups::numeric end as denominator
+        case
+            when channel_spend.per_signup then channel_spend.numerator / signups_by_channel.signups
+            else channel_spend.numerator
+        end as numerator,
+        null::numeric as denominator
     from channel_spend
     left join signups_by_channel
         on channel_spend.date = signups_by_channel.date and channel_spend.subject = signups_by_channel.channel
@@ -300,9 +324,10 @@ first_response as (
         sum(feedback.first_response_minutes) as numerator,
         count(*)::numeric as denominator
     from feedback
-    cross join lateral (
-        values ('feedback_channel', feedback.channel), ('category', feedback.category)
-    ) as split (dimension, segment)
+    cross join
+        lateral (
+            values ('feedback_channel', feedback.channel), ('category', feedback.category)
+        ) as split (dimension, segment)
     where feedback.first_response_minutes is not null
     group by feedback.created_date, split.dimension, split.segment
 ),

@@ -35,16 +35,17 @@ measures as (
         measure.numerator,
         measure.denominator
     from daily
-    cross join lateral (
-        values
-        ('new_users', daily.new_users::numeric, null::numeric),
-        ('paid_new_users', daily.paid_new_users::numeric, null::numeric),
-        ('orders', daily.orders::numeric, null::numeric),
-        ('net_revenue', daily.net_revenue, null::numeric),
-        ('marketing_spend', daily.marketing_spend, null::numeric),
-        ('dau', daily.dau::numeric, 1::numeric),
-        ('cac', daily.marketing_spend, daily.paid_new_users::numeric)
-    ) as measure (kpi, numerator, denominator)
+    cross join
+        lateral (
+            values
+            ('new_users', daily.new_users::numeric, null::numeric),
+            ('paid_new_users', daily.paid_new_users::numeric, null::numeric),
+            ('orders', daily.orders::numeric, null::numeric),
+            ('net_revenue', daily.net_revenue, null::numeric),
+            ('marketing_spend', daily.marketing_spend, null::numeric),
+            ('dau', daily.dau::numeric, 1::numeric),
+            ('cac', daily.marketing_spend, daily.paid_new_users::numeric)
+        ) as measure (kpi, numerator, denominator)
     union all
     select
         channel_daily.date,
@@ -53,11 +54,12 @@ measures as (
         measure.numerator,
         measure.denominator
     from channel_daily
-    cross join lateral (
-        values
-        ('marketing_spend', channel_daily.spend, null::numeric),
-        ('cac', channel_daily.spend, channel_daily.signups::numeric)
-    ) as measure (kpi, numerator, denominator)
+    cross join
+        lateral (
+            values
+            ('marketing_spend', channel_daily.spend, null::numeric),
+            ('cac', channel_daily.spend, channel_daily.signups::numeric)
+        ) as measure (kpi, numerator, denominator)
     union all
     select
         signup_date as date,
