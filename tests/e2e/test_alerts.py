@@ -39,7 +39,7 @@ EXPECTED = {
 }
 # The segment each business anomaly names first: (rule, subject) -> "dimension=segment"
 NAMED = {
-    ("dau_anomaly", "dau"): "platform=ios",
+    ("dau_anomaly", "dau"): "platform=android",
     ("channel_cac_anomaly", "douyin"): "campaign=",  # either douyin campaign: the spend of both rose
     ("complaints_anomaly", "complaints"): "feedback_channel=phone",
 }

@@ -83,15 +83,15 @@ periods as (
     select
         targets.target_name,
         periods.period_start::date as period_start,
-        (periods.period_start + case targets.period_type when 'week' then interval '6 days'
-            else interval '1 month - 1 day' end)::date as period_end
+        (periods.period_start + ('1 ' || targets.period_type)::interval - interval '1 day')::date as period_end
     from targets
     cross join as_of
-    cross join lateral generate_series(
-        date_trunc(targets.period_type, as_of.first_date::timestamp),
-        as_of.as_of_date::timestamp,
-        case targets.period_type when 'week' then interval '1 week' else interval '1 month' end
-    ) as periods (period_start)
+    cross join
+        lateral generate_series(
+            date_trunc(targets.period_type, as_of.first_date::timestamp),
+            as_of.as_of_date::timestamp,
+            ('1 ' || targets.period_type)::interval  -- 1 week | 1 month
+        ) as periods (period_start)
 ),
 
 to_date as (

@@ -2,7 +2,8 @@
 
 A KPI series (a rule's query: subject, period, value) is judged period by period against its own past: the expected
 value is the median of the same weekdays of the `training` weeks before (seasonality weekly) or of the `training`
-periods before (seasonality none); the spread is their standard deviation. A period is anomalous when it moved in the
+periods before (seasonality none), or with `trend` their least-squares line carried forward to the judged period (for
+a KPI that grows week by week); the spread is their standard deviation (with `trend`: of the residuals). A period is anomalous when it moved in the
 rule's direction by more than `sensitivity` x spread and by more than `min_change` of the expected value.
 """
 
@@ -37,14 +38,21 @@ ordered as (
 judged as (
     select
         s.subject, s.period, s.value,
-        percentile_cont(0.5) within group (order by h.value) as expected,
-        coalesce(stddev_samp(h.value), 0) as spread,
+        case when %(trend)s and count(h.value) >= 3
+            then regr_intercept(h.value, h.ordinal) + regr_slope(h.value, h.ordinal) * s.ordinal
+            else percentile_cont(0.5) within group (order by h.value)
+        end as expected,
+        case when %(trend)s and count(h.value) >= 3
+            then sqrt(greatest(regr_syy(h.value, h.ordinal) - regr_sxy(h.value, h.ordinal) ^ 2
+                / nullif(regr_sxx(h.value, h.ordinal), 0), 0) / (count(h.value) - 2))
+            else coalesce(stddev_samp(h.value), 0)
+        end as spread,
         count(h.value) as history
     from ordered as s
     inner join ordered as h
         on h.subject = s.subject and {season_h} = {season_s}
         and h.ordinal between s.ordinal - %(training)s and s.ordinal - 1
-    group by s.subject, s.period, s.value
+    group by s.subject, s.period, s.value, s.ordinal
 )
 select
     subject, period, value, expected, spread, history,
@@ -100,4 +108,5 @@ def _parameters(condition: Condition) -> dict[str, float | int]:
         "sensitivity": condition.sensitivity,
         "min_change": condition.min_change,
         "min_delta": condition.min_delta,
+        "trend": condition.trend,
     }

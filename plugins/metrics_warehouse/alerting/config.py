@@ -29,6 +29,7 @@ ANOMALY_DEFAULTS = {
     "min_delta": 0.0,
     "seasonality": "weekly",
     "window": 1,
+    "trend": False,
 }
 CHANNEL_TYPES = ("dingtalk", "wecom", "feishu", "slack", "webhook", "email")
 _ENV = re.compile(r"\$\{(\w+)\}")
@@ -46,7 +47,8 @@ class Condition:
     moved against its own past (`direction`) by more than `sensitivity` standard deviations and more than `min_change`
     (relative) from the expected value, the median of the same weekdays of the `training` weeks before
     (seasonality weekly) or of the `training` periods before (seasonality none), judged with `min_history` of them,
-    and by at least `min_delta` in the KPI's unit. `window`: the series' values are aggregates over that many days
+    and by at least `min_delta` in the KPI's unit. `trend`: expect the least-squares line through those values
+    carried forward instead of their median (a KPI that grows week by week). `window`: the series' values are aggregates over that many days
     ending on their date (its query computes them; the drill-down sums its segments over the same days)."""
 
     kind: str
@@ -61,6 +63,7 @@ class Condition:
     min_delta: float = ANOMALY_DEFAULTS["min_delta"]
     seasonality: str = ANOMALY_DEFAULTS["seasonality"]
     window: int = ANOMALY_DEFAULTS["window"]
+    trend: bool = ANOMALY_DEFAULTS["trend"]
 
     def threshold_for(self, subject: str) -> float | None:
         return self.per_subject.get(subject, self.threshold)
@@ -168,6 +171,7 @@ def _anomaly(raw: dict[str, Any], where: str, defaults: dict[str, Any]) -> Condi
         min_delta=float(settings["min_delta"]),
         seasonality=settings["seasonality"],
         window=int(settings["window"]),
+        trend=bool(settings["trend"]),
     )
 
 

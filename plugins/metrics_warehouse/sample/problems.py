@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 UNKNOWN_ALIAS = "kuaishou_new"
 STALE_DELIVERIES = 4
-BROKEN_PLATFORM = "ios"  # segment_drop: returning users of this platform cannot get in on the last day
+BROKEN_PLATFORM = "android"  # segment_drop: returning users of this platform cannot get in on the last day
 SPIKED_CHANNEL, SPIKE = "douyin", 4.0  # cac_spike: this channel's spend on the last day, times SPIKE
 SURGE_COMPLAINTS = 40  # complaint_surge: extra complaints on the last day
 MISSED_DISCOUNT = 0.6  # target_missed: every price in the last month times this (an unplanned discount)
