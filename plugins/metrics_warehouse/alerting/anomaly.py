@@ -3,7 +3,8 @@
 A KPI series (a rule's query: subject, period, value) is judged period by period against its own past: the expected
 value is the median of the same weekdays of the `training` weeks before (seasonality weekly) or of the `training`
 periods before (seasonality none), or with `trend` their least-squares line carried forward to the judged period (for
-a KPI that grows week by week); the spread is their standard deviation (with `trend`: of the residuals). A period is anomalous when it moved in the
+a KPI that grows week by week); the spread is their median absolute deviation scaled to a standard deviation (with
+`trend`: the standard deviation of the residuals). A period is anomalous when it moved in the
 rule's direction by more than `sensitivity` x spread and by more than `min_change` of the expected value.
 """
 
@@ -35,24 +36,35 @@ ordered as (
     select *, dense_rank() over (partition by subject, {season} order by period) as ordinal
     from series
 ),
-judged as (
-    select
-        s.subject, s.period, s.value,
-        case when %(trend)s and count(h.value) >= 3
-            then regr_intercept(h.value, h.ordinal) + regr_slope(h.value, h.ordinal) * s.ordinal
-            else percentile_cont(0.5) within group (order by h.value)
-        end as expected,
-        case when %(trend)s and count(h.value) >= 3
-            then sqrt(greatest(regr_syy(h.value, h.ordinal) - regr_sxy(h.value, h.ordinal) ^ 2
-                / nullif(regr_sxx(h.value, h.ordinal), 0), 0) / (count(h.value) - 2))
-            else coalesce(stddev_samp(h.value), 0)
-        end as spread,
-        count(h.value) as history
+pairs as (
+    select s.subject, s.period, s.value, s.ordinal, h.value as past, h.ordinal as past_ordinal
     from ordered as s
     inner join ordered as h
         on h.subject = s.subject and {season_h} = {season_s}
         and h.ordinal between s.ordinal - %(training)s and s.ordinal - 1
-    group by s.subject, s.period, s.value, s.ordinal
+),
+centre as (
+    select
+        subject, period, value, count(*) as history,
+        percentile_cont(0.5) within group (order by past) as median,
+        regr_intercept(past, past_ordinal) + regr_slope(past, past_ordinal) * ordinal as line,
+        sqrt(greatest(regr_syy(past, past_ordinal) - regr_sxy(past, past_ordinal) ^ 2
+            / nullif(regr_sxx(past, past_ordinal), 0), 0) / nullif(count(*) - 2, 0)) as line_spread
+    from pairs
+    group by subject, period, value, ordinal
+),
+judged as (
+    select
+        c.subject, c.period, c.value, c.history,
+        case when %(trend)s and c.history >= 3 then c.line else c.median end as expected,
+        case when %(trend)s and c.history >= 3 then c.line_spread
+            -- the median absolute deviation, scaled to a standard deviation: one holiday in the past weeks
+            -- does not make every later drop look ordinary
+            else 1.4826 * percentile_cont(0.5) within group (order by abs(p.past - c.median))
+        end as spread
+    from centre as c
+    inner join pairs as p on p.subject = c.subject and p.period = c.period
+    group by c.subject, c.period, c.value, c.history, c.median, c.line, c.line_spread
 )
 select
     subject, period, value, expected, spread, history,

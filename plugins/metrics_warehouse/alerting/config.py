@@ -24,7 +24,7 @@ SEASONALITIES = ("weekly", "none")
 ANOMALY_DEFAULTS = {
     "training": 4,
     "min_history": 3,
-    "sensitivity": 3.0,
+    "sensitivity": 2.0,
     "min_change": 0.25,
     "min_delta": 0.0,
     "seasonality": "weekly",

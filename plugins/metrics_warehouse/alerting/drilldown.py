@@ -20,7 +20,8 @@ from metrics_warehouse.alerting.config import Rule
 
 SEGMENTS_TABLE = "kpi.kpi_segments_daily"
 TOP_SEGMENTS = 5
-MIN_SHARE = 0.05  # segments explaining less of the change are not named
+MIN_SHARE = 0.05  # segments explaining less of the change are not listed
+STANDS_OUT = 0.1  # the headline names the first segment only if it explains this much more than its usual share
 
 _CONTRIBUTIONS = f"""
 with segments as (
@@ -83,6 +84,7 @@ class Segment:
     expected: float | None
     contribution: float  # to the KPI's change, in the KPI's unit
     share: float  # of the KPI's change (1.0 = all of it)
+    excess: float  # share minus the segment's usual share of the KPI: how much it stands out
 
     def describe(self, move: str) -> str:
         return f"{self.dimension}={self.segment} {_signed(self.contribution)} ({self.share:.0%} of the {move})"
@@ -111,8 +113,8 @@ def explain(conn: psycopg.Connection, rule: Rule, judgement: Judgement) -> list[
         return []
     usual = _usual_shares(rows, ratio)
     moved = [r for r in rows if r["contribution"] / change >= MIN_SHARE]
-    ranked = sorted(moved, key=lambda r: r["contribution"] / change - usual[r["dimension"], r["segment"]], reverse=True)
-    return [_segment(row, change, ratio) for row in ranked[:TOP_SEGMENTS]]
+    segments = [_segment(row, change, ratio, usual[row["dimension"], row["segment"]]) for row in moved]
+    return sorted(segments, key=lambda segment: segment.excess, reverse=True)[:TOP_SEGMENTS]
 
 
 def _usual_shares(rows: list[dict], ratio: bool) -> dict[tuple[str, str], float]:
@@ -131,7 +133,7 @@ def _usual_shares(rows: list[dict], ratio: bool) -> dict[tuple[str, str], float]
 def details(judgement: Judgement, segments: list[Segment], rule: Rule) -> dict:
     """What ops.alerts.details keeps: the judgement and the ranked segments."""
     return {
-        "kpi": rule.kpi["column"] if rule.kpi else rule.name,
+        "kpi": rule.kpi["column"] if rule.kpi else judgement.subject,
         "subject": judgement.subject,
         "date": judgement.period.isoformat(),
         "value": judgement.value,
@@ -148,27 +150,29 @@ def details(judgement: Judgement, segments: list[Segment], rule: Rule) -> dict:
 
 def headline(rule: Rule, judgement: Judgement, segments: list[Segment]) -> str:
     """e.g. `dau 2026-10-31: 402, expected 590 (-32 %) - platform=ios -161 (86 % of the drop)`."""
-    kpi = rule.kpi["column"] if rule.kpi else rule.name
+    kpi = rule.kpi["column"] if rule.kpi else judgement.subject
     subject = "" if judgement.subject == kpi else f" [{judgement.subject}]"
     relative = f" ({judgement.relative_change:+.0%})" if judgement.relative_change is not None else ""
     text = (
         f"{kpi}{subject} {judgement.period:%Y-%m-%d}: {_number(judgement.value)}, "
         f"expected {_number(judgement.expected)}{relative}"
     )
-    if segments:
+    if segments and segments[0].excess >= STANDS_OUT:
         move = "drop" if judgement.value < judgement.expected else "rise"
         text += " - " + segments[0].describe(move)
+    elif rule.drilldown:
+        text += " - across all segments (none stands out)"
     return text
 
 
-def _segment(row: dict, change: float, ratio: bool) -> Segment:
+def _segment(row: dict, change: float, ratio: bool, usual_share: float) -> Segment:
     if ratio:
         actual = row["actual_numerator"] / row["actual_denominator"] if row["actual_denominator"] else 0.0
         expected = row["expected_numerator"] / row["expected_denominator"] if row["expected_denominator"] else None
     else:
         actual, expected = row["actual_numerator"], row["expected_numerator"]
     share = row["contribution"] / change
-    return Segment(row["dimension"], row["segment"], actual, expected, row["contribution"], share)
+    return Segment(row["dimension"], row["segment"], actual, expected, row["contribution"], share, share - usual_share)
 
 
 def _is_ratio(conn: psycopg.Connection, metric: str | None) -> bool:
