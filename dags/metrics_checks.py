@@ -1,7 +1,8 @@
 """
 ### metrics_checks — hourly freshness, volume, data-quality, KPI anomaly and target alerts; the daily digest
 
-`metrics_checks` evaluates every rule in `config/alert_rules.yml` against the warehouse (`METRICS_WAREHOUSE_URL`):
+`metrics_checks` evaluates every rule in `config/alert_rules.yml` against the warehouse (the Airflow connection
+`metrics_warehouse`):
 source freshness from `ops.ingest_ledger`, volume anomalies and failed checks from `ops.quality_results`,
 rejected files, unmapped channel aliases, every headline KPI against its own past (with the segment behind a move,
 from `kpi.kpi_segments_daily`), fixed KPI limits and off-track targets (`kpi.kpi_targets`).

@@ -9,7 +9,8 @@
 5. `dbt` builds every model as its own task (Cosmos, `dbt build` per node: the model, its unit tests and data tests).
 6. `check_kpi_marts` validates the KPI marts; `publish` writes the HTML report and evaluates the alert rules.
 
-Configuration comes from the environment (README: Configuration), above all `METRICS_WAREHOUSE_URL` and `METRICS_LANDING_DIR`.
+The warehouse is the Airflow connection `metrics_warehouse` (built from `METRICS_WAREHOUSE_URL` unless defined in Airflow);
+the rest of the configuration comes from the environment (README: Configuration), above all `METRICS_LANDING_DIR`.
 """
 
 from __future__ import annotations
@@ -21,13 +22,14 @@ from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, 
 from cosmos.constants import LoadMode, TestBehavior, TestIndirectSelection
 
 from metrics_warehouse import orchestration
+from metrics_warehouse.contracts import SOURCE_NAMES
 from metrics_warehouse.dbt_cli import DBT_EXECUTABLE
-from metrics_warehouse.ingest.landing import SOURCES
+from metrics_warehouse.dbt_manifest import ensure_manifest
 from metrics_warehouse.settings import DBT_PROJECT_DIR
 
 RAW_ASSETS = {
     source: Asset(name=f"raw.{source}", uri=f"postgres://warehouse/metrics/raw/{source}", group="raw")
-    for source in SOURCES
+    for source in SOURCE_NAMES
 }
 
 
@@ -43,23 +45,24 @@ RAW_ASSETS = {
 def metrics_pipeline():
     @task
     def prepare_warehouse() -> None:
-        orchestration.prepare_warehouse()
+        orchestration.prepare_warehouse(orchestration.warehouse_url())
 
     @task
     def ingest(source: str) -> dict:
-        return orchestration.ingest(source, load_id=get_current_context()["run_id"])
+        return orchestration.ingest(orchestration.warehouse_url(), source, load_id=get_current_context()["run_id"])
 
     @task
     def check_raw(source: str) -> None:
-        orchestration.check_raw(source, load_id=get_current_context()["run_id"])
+        orchestration.check_raw(orchestration.warehouse_url(), source, load_id=get_current_context()["run_id"])
 
     @task
     def create_incremental_relations() -> None:
-        orchestration.create_incremental_relations()
+        orchestration.create_incremental_relations(orchestration.warehouse_url())
 
     dbt = DbtTaskGroup(
         group_id="dbt",
-        project_config=ProjectConfig(DBT_PROJECT_DIR),
+        # Rendered from the manifest of `dbt parse` (built once, rebuilt when the project changes), not `dbt ls`.
+        project_config=ProjectConfig(DBT_PROJECT_DIR, manifest_path=ensure_manifest()),
         profile_config=ProfileConfig(
             profile_name="metrics_warehouse",
             target_name="warehouse",
@@ -71,7 +74,7 @@ def metrics_pipeline():
             test_indirect_selection=TestIndirectSelection.BUILDABLE,
         ),
         render_config=RenderConfig(
-            load_method=LoadMode.DBT_LS,
+            load_method=LoadMode.DBT_MANIFEST,
             test_behavior=TestBehavior.BUILD,
             # No Cosmos dataset per model: it builds postgres:// URIs from the profile's host, and the embedded
             # warehouse's host is a unix-socket directory. The raw tables are Assets; the KPI marts follow from them.
@@ -83,15 +86,15 @@ def metrics_pipeline():
 
     @task
     def check_kpi_marts() -> None:
-        orchestration.check_kpi_marts(run_id=get_current_context()["run_id"])
+        orchestration.check_kpi_marts(orchestration.warehouse_url(), run_id=get_current_context()["run_id"])
 
     @task
     def publish() -> None:
-        orchestration.publish(run_id=get_current_context()["run_id"])
+        orchestration.publish(orchestration.warehouse_url(), run_id=get_current_context()["run_id"])
 
     ready = prepare_warehouse()
     incremental_relations = create_incremental_relations()
-    for source in SOURCES:
+    for source in SOURCE_NAMES:
         loaded = ingest.override(task_id=f"ingest_{source}", outlets=[RAW_ASSETS[source]])(source)
         checked = check_raw.override(task_id=f"check_raw_{source}")(source)
         ready >> loaded >> checked >> incremental_relations

@@ -20,15 +20,14 @@ os.environ["AIRFLOW__COSMOS__ENABLE_TELEMETRY"] = "False"
 
 import pytest
 
-from metrics_warehouse.warehouse.scratch import SYSTEM_SERVER, scratch_database, server
-
-SERVER = os.environ.get("METRICS_TEST_SERVER_URL") or SYSTEM_SERVER
+from metrics_local.scratch import scratch_database, server
+from metrics_warehouse.settings import TEST_SERVER_URL
 
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[str]:
     """URL of a running PostgreSQL server (maintenance database)."""
-    with server(SERVER) as url:
+    with server(TEST_SERVER_URL) as url:
         yield url
 
 

@@ -1,43 +1,41 @@
-"""What the main DAG's tasks do, kept out of the DAG file so it stays declarative and this stays testable."""
+"""What the DAGs' tasks do, kept out of the DAG files so they stay declarative and this stays testable.
+
+Every task gets the warehouse from the Airflow connection `metrics_warehouse` (`warehouse_url()`) and passes it on; the
+local runner defines that connection from METRICS_WAREHOUSE_URL, and a connection defined in Airflow takes its place.
+"""
 
 from __future__ import annotations
 
 import logging
-import os
 
 from metrics_warehouse.settings import load_settings
 from metrics_warehouse.warehouse import connection
 
 log = logging.getLogger(__name__)
 
-
-class MissingWarehouse(RuntimeError):
-    pass
+WAREHOUSE_CONN_ID = "metrics_warehouse"
 
 
 def warehouse_url() -> str:
-    url = os.environ.get("METRICS_WAREHOUSE_URL")
-    if not url:
-        raise MissingWarehouse(
-            "METRICS_WAREHOUSE_URL is not set: run the DAG through `make run` / `make airflow`, or export the URL"
-        )
-    return url
+    """The libpq URL of the Airflow connection `metrics_warehouse`."""
+    from airflow.sdk import BaseHook
+
+    return connection.from_airflow_connection(BaseHook.get_connection(WAREHOUSE_CONN_ID))
 
 
-def prepare_warehouse() -> None:
+def prepare_warehouse(url: str) -> None:
     """The schemas and tables ingestion needs, and the KPI targets of config/targets.yml for kpi_targets."""
     from metrics_warehouse.alerting.targets import store
 
-    url = warehouse_url()
     connection.prepare(url)
     log.info("%s KPI targets stored", store(url))
 
 
-def ingest(source: str, load_id: str) -> dict:
+def ingest(url: str, source: str, load_id: str) -> dict:
     """Load the new files of one source; returns counts for XCom and the task log."""
     from metrics_warehouse.ingest.runner import ingest_source
 
-    results = ingest_source(warehouse_url(), load_settings(), source, load_id)
+    results = ingest_source(url, load_settings(), source, load_id)
     totals = {
         "files": len(results),
         "rejected": [f"{r.path}: {r.message}" for r in results if r.status == "rejected"],
@@ -50,13 +48,12 @@ def ingest(source: str, load_id: str) -> dict:
     return totals
 
 
-def create_incremental_relations() -> None:
+def create_incremental_relations(url: str) -> None:
     """Build the incremental models once on a new warehouse, so their unit tests (which read the existing relation's
     columns) can run in the per-model builds. A no-op on a warehouse that has them. (`dbt run --empty` would be cheaper,
     but it breaks `ref() as alias` in the alias-mapping macro.)"""
     from metrics_warehouse.dbt_cli import run_dbt
 
-    url = warehouse_url()
     with connection.connect(url) as conn:
         present = conn.execute("select count(*) from pg_tables where schemaname = 'marts' and tablename = 'fct_events'")
         if present.fetchone()[0]:
@@ -65,24 +62,23 @@ def create_incremental_relations() -> None:
     run_dbt(url, "run", "--select", "+config.materialized:incremental")
 
 
-def check_raw(source: str, load_id: str) -> None:
+def check_raw(url: str, source: str, load_id: str) -> None:
     from metrics_warehouse.quality.gates import check_raw_batch
 
-    check_raw_batch(warehouse_url(), source, load_id, run_id=load_id)
+    check_raw_batch(url, source, load_id, run_id=load_id)
 
 
-def check_kpi_marts(run_id: str) -> None:
+def check_kpi_marts(url: str, run_id: str) -> None:
     from metrics_warehouse.quality.gates import check_kpi_marts as check
 
-    check(warehouse_url(), run_id)
+    check(url, run_id)
 
 
-def publish(run_id: str) -> None:
+def publish(url: str, run_id: str) -> None:
     """Give BI tools read access to the new marts and write the HTML report."""
     from metrics_warehouse.reporting.report import write_report
     from metrics_warehouse.warehouse.bi_access import grant_bi_access
 
-    url = warehouse_url()
     grant_bi_access(url)
     path = write_report(url, load_settings().report_dir)
     log.info("report written to %s (run %s)", path, run_id)

@@ -1,4 +1,8 @@
-"""Runtime settings, read from the environment (names as in the README)."""
+"""Every setting, read from the environment, with its default (the README's configuration table lists them all).
+
+Module-level paths are fixed when the process starts; `load_settings()` reads the rest at call time. The alert channels'
+addresses and secrets are `${VARIABLE}`s in config/owners.yml, read when an alert is sent.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,15 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-VAR_DIR = Path(os.environ.get("METRICS_VAR_DIR", PROJECT_ROOT / "var"))
-EMBEDDED_PGDATA = VAR_DIR / "pgdata"
-EMBEDDED_DATABASE = "metrics"
+VAR_DIR = Path(os.environ.get("METRICS_VAR_DIR") or PROJECT_ROOT / "var")
+CONFIG_DIR = Path(os.environ.get("METRICS_CONFIG_DIR") or PROJECT_ROOT / "config")
+EXPECTATIONS_DIR = Path(os.environ.get("METRICS_EXPECTATIONS_DIR") or PROJECT_ROOT / "expectations")
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+
+# Local tooling: the server tests and benchmarks make scratch databases on (the embedded one when it does not answer).
+SYSTEM_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+TEST_SERVER_URL = os.environ.get("METRICS_TEST_SERVER_URL") or SYSTEM_SERVER
+BENCH_SERVER_URL = os.environ.get("METRICS_BENCH_SERVER_URL") or SYSTEM_SERVER
 
 
 @dataclass(frozen=True)
@@ -24,6 +33,7 @@ class Settings:
     reporting_currency: str
     min_event_date: date
     report_dir: Path
+    bi_password: str | None
 
     @property
     def reporting_zone(self) -> ZoneInfo:
@@ -45,4 +55,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         reporting_currency=(env.get("METRICS_REPORTING_CURRENCY") or "CNY").upper(),
         min_event_date=date.fromisoformat(env.get("METRICS_MIN_EVENT_DATE") or "2020-01-01"),
         report_dir=Path(env.get("METRICS_REPORT_DIR") or VAR_DIR / "report"),
+        bi_password=env.get("METRICS_BI_PASSWORD") or None,
     )

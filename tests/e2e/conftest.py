@@ -1,4 +1,4 @@
-"""One real pipeline run for the end-to-end tests: a generated sample, a fresh database, `python -m metrics_warehouse run`.
+"""One real pipeline run for the end-to-end tests: a generated sample, a fresh database, `python -m metrics_local run`.
 
 The run is the same path as `make run`: the real Airflow DAG under `airflow dags test`, real dbt through Cosmos, real GX.
 """
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from metrics_warehouse.sample import generate
-from metrics_warehouse.sample.generate import Summary
+from metrics_local.sample import generate
+from metrics_local.sample.generate import Summary
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -33,7 +33,7 @@ class PipelineRun:
 
 def run_pipeline(env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "metrics_warehouse", "run"],
+        [sys.executable, "-m", "metrics_local", "run"],
         env=env,
         cwd=PROJECT,
         capture_output=True,

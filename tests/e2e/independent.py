@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from metrics_warehouse.sample.generate import Summary
+from metrics_local.sample.generate import Summary
 
 ZONE = ZoneInfo("Asia/Shanghai")
 ACTIVITY = {"signup", "login", "page_view", "feature_use", "purchase"}

@@ -11,10 +11,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from metrics_local.sample import generate
 from metrics_warehouse.alerting import anomaly
 from metrics_warehouse.alerting.config import load_rules
 from metrics_warehouse.alerting.engine import evaluate
-from metrics_warehouse.sample import generate
 from tests.e2e.conftest import PROJECT, run_pipeline
 
 pytestmark = pytest.mark.e2e

@@ -16,6 +16,7 @@ import pandas as pd
 import psycopg
 import pytest
 
+from metrics_warehouse.contracts import SOURCE_NAMES
 from metrics_warehouse.settings import DBT_PROJECT_DIR
 from metrics_warehouse.warehouse.connection import dbt_env
 from tests.e2e import independent
@@ -57,7 +58,7 @@ def test_every_planted_defect_is_quarantined_or_rejected_where_it_was_planted(pi
 def test_ledger_reconciles_with_what_was_generated(pipeline) -> None:
     loaded = query(pipeline.url, "select source, sum(records_loaded)::int as n from ops.ingest_ledger group by source")
     by_source = dict(zip(loaded.source, loaded.n, strict=True))
-    for source in ("events", "feedback", "surveys", "marketing_spend", "fx_rates"):
+    for source in SOURCE_NAMES:
         assert by_source[source] == pipeline.sample.expected_loaded(source), source
     quality = query(
         pipeline.url, "select bool_and(reconciled) as ok, sum(files)::int as files from kpi.kpi_data_quality"

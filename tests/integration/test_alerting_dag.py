@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import psycopg
 
-from metrics_warehouse.airflow_runner import test_dag as run_dag
+from metrics_local.airflow_runner import test_dag as run_dag
 
 LEDGER = """
 insert into ops.ingest_ledger (load_id, source, path, delivery_date, content_sha256, size_bytes, status,

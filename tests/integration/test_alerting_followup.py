@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import psycopg
 import pytest
 
-from metrics_warehouse import cli
+from metrics_warehouse.__main__ import main as warehouse_command
 from metrics_warehouse.alerting import engine
 
 NOW = datetime.now(UTC) - timedelta(hours=1)  # the CLI acknowledges and resolves at the wall clock
@@ -55,7 +55,7 @@ def set_signal(url: str, value: int) -> None:
 
 def run_cli(url: str, monkeypatch, *args: str) -> int:
     monkeypatch.setenv("METRICS_WAREHOUSE_URL", url)
-    return cli.main(["alerts", *args])
+    return warehouse_command(["alerts", *args])
 
 
 def test_resolved_alert_that_fires_again_is_recurring_and_escalated(pg_url, config, monkeypatch, capsys):

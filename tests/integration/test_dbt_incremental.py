@@ -34,9 +34,9 @@ COMPARED_TABLES = [
     "marts.dim_users",
     "marts.dim_channels",
     "marts.dim_dates",
-    "intermediate.int_user_active_days",
-    "intermediate.int_duplicates_removed",
-    "intermediate.int_money_events_converted",
+    "marts.fct_user_active_days",
+    "marts.fct_duplicates_removed",
+    "marts.fct_money_events",
     "intermediate.int_fx_rates_resolved",
 ]
 SHANGHAI = timezone(timedelta(hours=8))
@@ -327,9 +327,7 @@ def test_latest_delivery_wins_and_duplicates_are_counted(pg_url: str, incrementa
         ).fetchone()
         removed = {
             (r[0], r[1]): r[2]
-            for r in conn.execute(
-                "select delivery_date, source, duplicates_removed from intermediate.int_duplicates_removed"
-            )
+            for r in conn.execute("select delivery_date, source, duplicates_removed from marts.fct_duplicates_removed")
         }
     assert feedback == ("resolved", "mail [email]", 1.5)
     assert nps is None

@@ -7,7 +7,8 @@ from pathlib import Path
 import psutil
 import psycopg
 
-from metrics_warehouse.warehouse import connection, embedded
+from metrics_local import embedded
+from metrics_warehouse.warehouse import connection
 
 
 def postgres_processes(pgdata: Path) -> list[psutil.Process]:

@@ -198,7 +198,7 @@ insert into kpi.kpi_data_quality values ('2026-03-01', 'events', true), ('2026-0
 
 @pytest.fixture
 def marts_url(pg_url):
-    """Small marts and KPI tables as dbt builds them (marts_contract.md, KPI_DEFINITIONS.md), fresh for each test."""
+    """Small marts and KPI tables as dbt builds them (the columns of dbt_project/models/marts and kpi), fresh for each test."""
     with psycopg.connect(pg_url) as conn:
         conn.execute(MARTS)
     return pg_url

@@ -29,6 +29,8 @@ def _dbt_owners() -> dict[str, str]:
                 walk(item, where)
 
     for path in sorted((ROOT / "dbt_project").rglob("*.yml")):
+        if "target" in path.relative_to(ROOT / "dbt_project").parts or not path.is_file():
+            continue  # dbt's build output
         walk(yaml.safe_load(path.read_text(encoding="utf-8")), str(path.relative_to(ROOT)))
     return found
 

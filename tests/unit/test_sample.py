@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from metrics_warehouse.sample import PROBLEMS, generate, write_bench_events
+from metrics_local.sample import PROBLEMS, generate, write_bench_events
 
 SHANGHAI = timezone(timedelta(hours=8))
 MIN_DATE = datetime(2020, 1, 1, tzinfo=SHANGHAI)
@@ -486,7 +486,7 @@ def test_bench_events_file(tmp_path, name):
 
 def test_command_line(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2] / "plugins"), "METRICS_LANDING_DIR": str(tmp_path)}
-    command = [sys.executable, "-m", "metrics_warehouse.sample", "--days", "14", "--users", "100", "--no-progress"]
+    command = [sys.executable, "-m", "metrics_local.sample", "--days", "14", "--users", "100", "--no-progress"]
     done = subprocess.run([*command, "--plant", "stale_source"], env=env, capture_output=True, text=True, check=True)
     assert len(done.stdout.strip().splitlines()) == 1 and "files" in done.stdout and str(tmp_path) in done.stdout
     assert (tmp_path / "events").is_dir() and (tmp_path / ".sample.json").is_file()

@@ -1,7 +1,7 @@
 -- one row per (month_start, channel) with spend rows or signups in the month
 
 with as_of as (
-    select * from {{ ref('kpi_as_of_date') }}
+    select * from {{ ref('dim_reporting_window') }}
 ),
 
 channel_daily as (
@@ -9,7 +9,7 @@ channel_daily as (
 ),
 
 user_cohorts as (
-    select * from {{ ref('kpi_user_cohorts') }}
+    select * from {{ ref('dim_user_cohorts') }}
 ),
 
 monthly_spend as (

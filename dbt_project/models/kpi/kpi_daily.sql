@@ -1,27 +1,19 @@
 -- one row per date, from the first date with activity or signups to as_of_date
 
 with as_of as (
-    select * from {{ ref('kpi_as_of_date') }}
+    select * from {{ ref('dim_reporting_window') }}
 ),
 
 active_days as (
-    select * from {{ ref('int_user_active_days') }}
+    select * from {{ ref('fct_user_active_days') }}
 ),
 
 users as (
     select * from {{ ref('dim_users') }}
 ),
 
-orders as (
-    select * from {{ ref('fct_orders') }}
-),
-
-refunds as (
-    select * from {{ ref('fct_refunds') }}
-),
-
-spend as (
-    select * from {{ ref('fct_marketing_spend_daily') }}
+money as (
+    select * from {{ ref('fct_money_by_period') }}
 ),
 
 spine as (
@@ -120,31 +112,17 @@ signups as (
     group by signup_date
 ),
 
-daily_orders as (
+daily_money as (
     select
-        order_date as date,
-        count(*) as orders,
-        count(distinct user_id) as buyers,
-        sum(amount_reporting) as gross_revenue,
-        coalesce(sum(cost_reporting), 0) as cogs
-    from orders
-    group by order_date
-),
-
-daily_refunds as (
-    select
-        refund_date as date,
-        sum(amount_reporting) as refunds
-    from refunds
-    group by refund_date
-),
-
-daily_spend as (
-    select
-        spend_date as date,
-        sum(spend_reporting) as marketing_spend
-    from spend
-    group by spend_date
+        period_start as date,
+        orders,
+        buyers,
+        gross_revenue,
+        cogs,
+        refunds,
+        marketing_spend
+    from money
+    where period_type = 'day'
 ),
 
 joined as (
@@ -158,18 +136,16 @@ joined as (
         sum(coalesce(signups.new_users, 0)) over (order by spine.date)::bigint as cumulative_users,
         coalesce(signups.organic_new_users, 0)::bigint as organic_new_users,
         coalesce(signups.paid_new_users, 0)::bigint as paid_new_users,
-        coalesce(daily_orders.orders, 0)::bigint as orders,
-        coalesce(daily_orders.buyers, 0)::bigint as buyers,
-        coalesce(daily_orders.gross_revenue, 0) as gross_revenue,
-        coalesce(daily_refunds.refunds, 0) as refunds,
-        coalesce(daily_orders.cogs, 0) as cogs,
-        coalesce(daily_spend.marketing_spend, 0) as marketing_spend
+        coalesce(daily_money.orders, 0) as orders,
+        coalesce(daily_money.buyers, 0) as buyers,
+        coalesce(daily_money.gross_revenue, 0) as gross_revenue,
+        coalesce(daily_money.refunds, 0) as refunds,
+        coalesce(daily_money.cogs, 0) as cogs,
+        coalesce(daily_money.marketing_spend, 0) as marketing_spend
     from spine
     left join active_pivot on spine.date = active_pivot.date
     left join signups on spine.date = signups.date
-    left join daily_orders on spine.date = daily_orders.date
-    left join daily_refunds on spine.date = daily_refunds.date
-    left join daily_spend on spine.date = daily_spend.date
+    left join daily_money on spine.date = daily_money.date
 ),
 
 final as (

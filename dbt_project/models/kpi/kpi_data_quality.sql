@@ -9,7 +9,7 @@ quality_results as (
 ),
 
 duplicates as (
-    select * from {{ ref('int_duplicates_removed') }}
+    select * from {{ ref('fct_duplicates_removed') }}
 ),
 
 files as (

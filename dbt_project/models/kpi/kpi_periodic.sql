@@ -1,27 +1,19 @@
 -- one row per (period_type, period_start): ISO weeks (Monday) and calendar months intersecting first_date .. as_of_date
 
 with as_of as (
-    select * from {{ ref('kpi_as_of_date') }}
+    select * from {{ ref('dim_reporting_window') }}
 ),
 
 active_days as (
-    select * from {{ ref('int_user_active_days') }}
+    select * from {{ ref('fct_user_active_days') }}
 ),
 
 users as (
     select * from {{ ref('dim_users') }}
 ),
 
-orders as (
-    select * from {{ ref('fct_orders') }}
-),
-
-refunds as (
-    select * from {{ ref('fct_refunds') }}
-),
-
-spend as (
-    select * from {{ ref('fct_marketing_spend_daily') }}
+money as (
+    select * from {{ ref('fct_money_by_period') }}
 ),
 
 period_types as (
@@ -88,7 +80,7 @@ period_churn as (
     group by period_type, following_period_start
 ),
 
--- every fact is bucketed with date_trunc (linear in its rows), never range-joined to the periods
+-- signups are bucketed with date_trunc (linear in its rows), as fct_money_by_period buckets money, never range-joined
 user_signup_periods as (
     select
         period_types.period_type,
@@ -109,53 +101,6 @@ period_signups as (
     group by period_type, period_start
 ),
 
-user_period_orders as (
-    select
-        period_types.period_type,
-        date_trunc(period_types.period_type, orders.order_date::timestamp)::date as period_start,
-        orders.user_id,
-        count(*) as orders,
-        sum(orders.amount_reporting) as gross_revenue
-    from orders
-    cross join period_types
-    group by
-        period_types.period_type,
-        date_trunc(period_types.period_type, orders.order_date::timestamp),
-        orders.user_id
-),
-
-period_orders as (
-    select
-        period_type,
-        period_start,
-        sum(orders) as orders,
-        count(user_id) as buyers,
-        count(user_id) filter (where orders >= 2) as repeat_buyers,
-        sum(gross_revenue) as gross_revenue
-    from user_period_orders
-    group by period_type, period_start
-),
-
-period_refunds as (
-    select
-        period_types.period_type,
-        date_trunc(period_types.period_type, refunds.refund_date::timestamp)::date as period_start,
-        sum(refunds.amount_reporting) as refunds
-    from refunds
-    cross join period_types
-    group by period_types.period_type, date_trunc(period_types.period_type, refunds.refund_date::timestamp)
-),
-
-period_spend as (
-    select
-        period_types.period_type,
-        date_trunc(period_types.period_type, spend.spend_date::timestamp)::date as period_start,
-        sum(spend.spend_reporting) as marketing_spend
-    from spend
-    cross join period_types
-    group by period_types.period_type, date_trunc(period_types.period_type, spend.spend_date::timestamp)
-),
-
 joined as (
     select
         periods.period_type,
@@ -171,12 +116,12 @@ joined as (
         sum(coalesce(period_signups.new_users, 0)) over (
             partition by periods.period_type order by periods.period_start
         ) as cumulative_users,
-        coalesce(period_orders.orders, 0) as orders,
-        coalesce(period_orders.buyers, 0) as buyers,
-        coalesce(period_orders.repeat_buyers, 0) as repeat_buyers,
-        coalesce(period_orders.gross_revenue, 0) as gross_revenue,
-        coalesce(period_refunds.refunds, 0) as refunds,
-        coalesce(period_spend.marketing_spend, 0) as marketing_spend
+        coalesce(money.orders, 0) as orders,
+        coalesce(money.buyers, 0) as buyers,
+        coalesce(money.repeat_buyers, 0) as repeat_buyers,
+        coalesce(money.gross_revenue, 0) as gross_revenue,
+        coalesce(money.refunds, 0) as refunds,
+        coalesce(money.marketing_spend, 0) as marketing_spend
     from periods
     cross join as_of
     left join period_activity
@@ -189,12 +134,8 @@ joined as (
         on periods.period_type = period_churn.period_type and periods.period_start = period_churn.period_start
     left join period_signups
         on periods.period_type = period_signups.period_type and periods.period_start = period_signups.period_start
-    left join period_orders
-        on periods.period_type = period_orders.period_type and periods.period_start = period_orders.period_start
-    left join period_refunds
-        on periods.period_type = period_refunds.period_type and periods.period_start = period_refunds.period_start
-    left join period_spend
-        on periods.period_type = period_spend.period_type and periods.period_start = period_spend.period_start
+    left join money
+        on periods.period_type = money.period_type and periods.period_start = money.period_start
 ),
 
 measured as (

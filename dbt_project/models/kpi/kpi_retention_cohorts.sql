@@ -1,11 +1,11 @@
 -- one row per signup_date that has registered users
 
 with as_of as (
-    select * from {{ ref('kpi_as_of_date') }}
+    select * from {{ ref('dim_reporting_window') }}
 ),
 
 user_cohorts as (
-    select * from {{ ref('kpi_user_cohorts') }}
+    select * from {{ ref('dim_user_cohorts') }}
 ),
 
 cohorts as (

@@ -3,7 +3,7 @@
 -- The alerting drill-down compares each segment with its own past to name the segment behind a KPI's move.
 
 with as_of as (
-    select * from {{ ref('kpi_as_of_date') }}
+    select * from {{ ref('dim_reporting_window') }}
 ),
 
 events as (

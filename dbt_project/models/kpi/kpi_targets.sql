@@ -3,7 +3,7 @@
 -- means and ratios are their own forecast.
 
 with as_of as (
-    select * from {{ ref('kpi_as_of_date') }}
+    select * from {{ ref('dim_reporting_window') }}
 ),
 
 targets as (

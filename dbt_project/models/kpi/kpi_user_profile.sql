@@ -1,7 +1,7 @@
 -- one row per user_id that is registered or was ever active, as of as_of_date
 
 with as_of as (
-    select * from {{ ref('kpi_as_of_date') }}
+    select * from {{ ref('dim_reporting_window') }}
 ),
 
 users as (
@@ -9,7 +9,7 @@ users as (
 ),
 
 active_days as (
-    select * from {{ ref('int_user_active_days') }}
+    select * from {{ ref('fct_user_active_days') }}
 ),
 
 orders as (

@@ -15,12 +15,6 @@ raw_events as not materialized (
     'app_version', 'feature', 'experiment_id', 'variant', 'order_id', 'utm_source', 'file_id', 'delivery_date',
 ] %}
 {% if is_incremental() %}
-watermarks as (
-    select
-        coalesce((select max(latest.file_id) from {{ this }} as latest), 0) as max_file_id,
-        (select max(latest.event_date) from {{ this }} as latest) - {{ var('lookback_days') | int }} as window_start
-),
-
 {% if backfill is not none %}
 -- a backfill recomputes every event_id with a copy dated in the range from all of its raw copies
 candidates as (
@@ -28,24 +22,32 @@ candidates as (
         {{ fact_columns | join(',\n        ') }},
         line_number
     from raw_events
-    where event_id in (
-        select in_range.event_id
-        from raw_events as in_range
-        where in_range.event_date between {{ backfill[0] }} and {{ backfill[1] }}
-    )
+    where
+        event_id in (
+            select in_range.event_id
+            from raw_events as in_range
+            where in_range.event_date between {{ backfill[0] }} and {{ backfill[1] }}
+        )
 ),
 {% else %}
+watermarks as (
+    select
+        coalesce((select max(latest.file_id) from {{ this }} as latest), 0) as max_file_id,
+        (select max(latest.event_date) from {{ this }} as latest) - {{ var('lookback_days') | int }} as window_start
+),
+
 -- the copies in files newer than the table (`= any(array(...))` keeps the lookup an index scan)
 new_copies as (
     select
         {{ fact_columns | join(',\n        ') }},
         line_number
     from raw_events
-    where raw_events.file_id = any(array(
-        select ledger.file_id
-        from {{ ref('stg_ops__ingest_ledger') }} as ledger
-        where ledger.file_id > (select watermarks.max_file_id from watermarks)
-    ))
+    where
+        file_id = any(array(
+            select ledger.file_id
+            from {{ ref('stg_ops__ingest_ledger') }} as ledger
+            where ledger.file_id > (select watermarks.max_file_id from watermarks)
+        ))
 ),
 
 -- the current winners of those event_ids (a new copy replaces one only if it was delivered earlier: a file found
@@ -54,10 +56,10 @@ kept as (
     select
         {{ fact_columns | join(',\n        ') }},
         0 as line_number
-    from {{ this }} as existing
+    from {{ this }} as current_facts
     where
-        existing.event_id = any(array(select new_copies.event_id from new_copies))
-        or existing.event_date >= (select watermarks.window_start from watermarks)
+        current_facts.event_id = any(array(select new_copies.event_id from new_copies))
+        or current_facts.event_date >= (select watermarks.window_start from watermarks)
 ),
 
 candidates as (

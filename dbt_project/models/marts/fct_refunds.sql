@@ -2,7 +2,7 @@
 with
 
 money_events as (
-    select * from {{ ref('int_money_events_converted') }}
+    select * from {{ ref('fct_money_events') }}
 ),
 
 final as (

@@ -10,9 +10,8 @@ from typing import Any
 
 import yaml
 
-from metrics_warehouse.settings import PROJECT_ROOT
+from metrics_warehouse.settings import CONFIG_DIR
 
-CONFIG_DIR = Path(os.environ.get("METRICS_CONFIG_DIR", PROJECT_ROOT / "config"))
 RULES_PATH = CONFIG_DIR / "alert_rules.yml"
 OWNERS_PATH = CONFIG_DIR / "owners.yml"
 

@@ -31,7 +31,7 @@ def send_digests(url: str, *, rules_path: Path | str | None = None, owners_path:
     owners, rules = load_owners(owners_path), [r for r in load_rules(rules_path) if r.enabled]
     digests = []
     with connect(url, autocommit=True) as conn:
-        day = conn.execute("select max(as_of_date) from kpi.kpi_as_of_date").fetchone()[0]
+        day = conn.execute("select max(as_of_date) from marts.dim_reporting_window").fetchone()[0]
         for owner in owners.values():
             lines = _lines(conn, owner.name, [r for r in rules if r.owner == owner.name])
             if lines:
@@ -56,7 +56,7 @@ def _lines(conn: psycopg.Connection, owner: str, rules: list[Rule]) -> list[str]
         for name, kpi, forecast, direction, target, attainment, on_track in conn.execute(
             """
             select t.target_name, t.kpi, t.forecast, t.direction, t.target, t.attainment, t.on_track
-            from kpi.kpi_targets as t cross join kpi.kpi_as_of_date as a
+            from kpi.kpi_targets as t cross join marts.dim_reporting_window as a
             where t.owner = %s and a.as_of_date between t.period_start and t.period_end and t.forecast is not null
             order by t.target_name
             """,

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import orjson
 
+from metrics_warehouse.contracts import CSV_EXTRA_COLUMN, Source
+from metrics_warehouse.contracts import SOURCES as CONTRACTS
 from metrics_warehouse.ingest.reasons import FileRejected, RecordRejected
 from metrics_warehouse.ingest.records import ReadContext, Records, Skipped
 from metrics_warehouse.ingest.values import parse_date, parse_integer_in, parse_number, parse_timestamp
@@ -24,19 +26,26 @@ Validator = Callable[[dict[str, str], ReadContext], None]
 
 @dataclass(frozen=True)
 class CsvSource:
-    name: str
-    columns: tuple[str, ...]  # the contract's columns, all required in the header, in raw-table order
+    contract: Source  # name, raw table and the columns every header must hold, in raw-table order
     required_values: tuple[str, ...]
     validate: Validator
     total_rows: bool = False
-    table: str = field(init=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "table", f"raw.{self.name}")
+    @property
+    def name(self) -> str:
+        return self.contract.name
+
+    @property
+    def table(self) -> str:
+        return self.contract.table
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.contract.columns
 
     @property
     def copy_columns(self) -> tuple[str, ...]:
-        return (*self.columns, "extra")
+        return (*self.columns, CSV_EXTRA_COLUMN)
 
 
 def _timestamps(*names: str) -> Validator:
@@ -84,41 +93,22 @@ SOURCES: dict[str, CsvSource] = {
     source.name: source
     for source in (
         CsvSource(
-            "feedback",
-            columns=(
-                "feedback_id",
-                "user_id",
-                "created_at",
-                "channel",
-                "category",
-                "rating",
-                "content",
-                "status",
-                "first_response_at",
-                "resolved_at",
-            ),
+            CONTRACTS["feedback"],
             required_values=("feedback_id", "created_at"),
             validate=_all(_timestamps("created_at", "first_response_at", "resolved_at"), _rating),
         ),
         CsvSource(
-            "surveys",
-            columns=("response_id", "survey_id", "user_id", "submitted_at", "nps_score", "csat_score", "comment"),
+            CONTRACTS["surveys"],
             required_values=("response_id", "survey_id", "submitted_at"),
             validate=_all(_timestamps("submitted_at"), _scores),
         ),
         CsvSource(
-            "marketing_spend",
-            columns=("date", "channel", "campaign_id", "campaign_name", "impressions", "clicks", "spend", "currency"),
+            CONTRACTS["marketing_spend"],
             required_values=("date", "channel", "campaign_id", "spend"),
             validate=_spend,
             total_rows=True,
         ),
-        CsvSource(
-            "fx_rates",
-            columns=("date", "currency", "rate"),
-            required_values=("date", "currency", "rate"),
-            validate=_fx,
-        ),
+        CsvSource(CONTRACTS["fx_rates"], required_values=("date", "currency", "rate"), validate=_fx),
     )
 }
 

@@ -10,12 +10,13 @@ from typing import BinaryIO
 
 import orjson
 
+from metrics_warehouse.contracts import SOURCES
 from metrics_warehouse.ingest.reasons import FileRejected, RecordRejected
 from metrics_warehouse.ingest.records import ReadContext, Records, Skipped
 from metrics_warehouse.ingest.values import parse_timestamp
 
-TABLE = "raw.events"
-COLUMNS = ("event_id", "event_name", "event_time", "user_id", "payload")
+TABLE = SOURCES["events"].table
+COLUMNS = SOURCES["events"].columns
 _BLANK = Skipped("blank_line")
 
 

@@ -8,16 +8,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-log = logging.getLogger(__name__)
+from metrics_warehouse.contracts import SOURCES
 
-SOURCE_EXTENSIONS = {
-    "events": (".jsonl", ".jsonl.gz"),
-    "feedback": (".csv",),
-    "surveys": (".csv",),
-    "marketing_spend": (".csv",),
-    "fx_rates": (".csv",),
-}
-SOURCES = tuple(SOURCE_EXTENSIONS)
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -40,9 +33,9 @@ def sha256_of(path: Path) -> str:
 
 def discover(root: Path, source: str) -> list[LandingFile]:
     """Every file of a source, oldest delivery first. Files outside the contract are logged, not loaded."""
-    extensions = SOURCE_EXTENSIONS[source]
+    extensions = SOURCES[source].patterns
     found: list[LandingFile] = []
-    source_dir = root / source
+    source_dir = root / SOURCES[source].folder
     if not source_dir.is_dir():
         return found
     for folder in sorted(source_dir.iterdir()):

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict
 
-from metrics_warehouse.ingest.landing import SOURCES, discover
+from metrics_warehouse.ingest.landing import discover
 from metrics_warehouse.ingest.loader import FileResult, load_file
 from metrics_warehouse.settings import Settings
 from metrics_warehouse.warehouse.connection import connect
@@ -28,8 +27,3 @@ def ingest_source(url: str, settings: Settings, source: str, load_id: str) -> li
         ]
     log.info("%s: %d files in the landing zone, %d new", source, len(files), len(results))
     return results
-
-
-def ingest_all(url: str, settings: Settings, load_id: str) -> dict[str, list[dict]]:
-    """Every source in turn; the summaries are small enough for XCom."""
-    return {source: [asdict(r) for r in ingest_source(url, settings, source, load_id)] for source in SOURCES}

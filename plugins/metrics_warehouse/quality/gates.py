@@ -10,6 +10,7 @@ import dataclasses
 import logging
 from datetime import UTC, datetime
 
+from metrics_warehouse.contracts import SOURCES
 from metrics_warehouse.quality import checkpoints, results
 from metrics_warehouse.quality.results import GateResult, QualityGateFailed
 from metrics_warehouse.quality.suites import Suite, load_module
@@ -17,15 +18,13 @@ from metrics_warehouse.warehouse.connection import connect
 
 log = logging.getLogger(__name__)
 
-RAW_SOURCES = ("events", "feedback", "surveys", "marketing_spend", "fx_rates")
-
 __all__ = ["GateResult", "QualityGateFailed", "check_kpi_marts", "check_raw_batch"]
 
 
 def check_raw_batch(url: str, source: str, load_id: str, run_id: str) -> GateResult:
     """Validate the rows of raw.<source> loaded by `load_id` (one result row per expectation per delivery date)."""
-    if source not in RAW_SOURCES:
-        raise ValueError(f"unknown source {source!r}; expected one of {', '.join(RAW_SOURCES)}")
+    if source not in SOURCES:
+        raise ValueError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
     with connect(url) as conn:
         delivery_dates = [
             row[0]

@@ -48,10 +48,6 @@ class GateResult:
         return [r for r in self.failures if r.severity == CRITICAL]
 
     @property
-    def warning_failures(self) -> list[CheckResult]:
-        return [r for r in self.failures if r.severity == WARNING]
-
-    @property
     def success(self) -> bool:
         return not self.critical_failures
 

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
 from metrics_warehouse.quality.results import CRITICAL, WARNING
-from metrics_warehouse.settings import PROJECT_ROOT
+from metrics_warehouse.settings import EXPECTATIONS_DIR
 
 if TYPE_CHECKING:
     from great_expectations.expectations import Expectation
-
-EXPECTATIONS_DIR = Path(os.environ.get("METRICS_EXPECTATIONS_DIR", PROJECT_ROOT / "expectations"))
 
 
 @dataclass(frozen=True)

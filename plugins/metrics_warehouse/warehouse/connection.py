@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from importlib import resources
+from typing import Any
 from urllib.parse import quote
 
 import psycopg
@@ -53,6 +55,29 @@ def sqlalchemy_url(url: str) -> str:
         return f"postgresql+psycopg2://{user}{password}@/{db}?host={host}" + (f"&port={port}" if port else "")
     netloc = host + (f":{port}" if port else "")
     return f"postgresql+psycopg2://{user}{password}@{netloc}/{db}"
+
+
+def airflow_connection(url: str) -> str:
+    """The warehouse as an Airflow connection in JSON (the value of AIRFLOW_CONN_<ID>): a unix-socket directory stays a
+    plain path in `host`, with no URI encoding to get wrong."""
+    params = conninfo_to_dict(url)
+    fields = {
+        "conn_type": "postgres",
+        "host": params.get("host"),
+        "port": int(params["port"]) if params.get("port") else None,
+        "login": params.get("user"),
+        "password": params.get("password"),
+        "schema": params.get("dbname"),
+    }
+    return json.dumps({key: value for key, value in fields.items() if value is not None})
+
+
+def from_airflow_connection(conn: Any) -> str:
+    """The libpq URL (key=value form) of an Airflow connection: host, port, login, password and schema (the database)."""
+    return make_conninfo(
+        "", host=conn.host or None, port=conn.port or None, user=conn.login or None, password=conn.password or None,
+        dbname=conn.schema or None,
+    )  # fmt: skip
 
 
 def dbt_env(url: str) -> dict[str, str]:

@@ -16,10 +16,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from metrics_warehouse.settings import VAR_DIR
-from metrics_warehouse.warehouse.scratch import SYSTEM_SERVER, scratch_database, server
+from metrics_local.scratch import scratch_database, server
+from metrics_warehouse.settings import BENCH_SERVER_URL, VAR_DIR
 
-BENCH_SERVER = os.environ.get("METRICS_BENCH_SERVER_URL") or SYSTEM_SERVER
 DELIVERY = "2026-11-15"  # the bench file's last event day: no event is "future"
 
 
@@ -64,7 +63,7 @@ def _valid_only(source: Path, target: Path) -> Path:
     return target
 
 
-# --- contenders (run in a child process: `python -m metrics_warehouse.bench.ingest --contender NAME FILE URL`) ---
+# --- contenders (run in a child process: `python -m metrics_local.bench.ingest --contender NAME FILE URL`) ---
 
 
 def _project_loader(path: Path, url: str) -> int:
@@ -142,7 +141,7 @@ CONTENDERS = {"loader": _project_loader, "jsonb_copy": _jsonb_copy, "pandas": _p
 
 def _measure(name: str, path: Path, url: str) -> Figure:
     output = subprocess.run(
-        [sys.executable, "-m", "metrics_warehouse.bench.ingest", "--contender", name, str(path), url],
+        [sys.executable, "-m", "metrics_local.bench.ingest", "--contender", name, str(path), url],
         check=True,
         capture_output=True,
         text=True,
@@ -163,7 +162,7 @@ def main(argv: list[str] | None = None) -> None:
         rows = CONTENDERS[name](Path(file), url)
         print(rows, time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
         return
-    from metrics_warehouse.sample.bench import write_bench_events
+    from metrics_local.sample.bench import write_bench_events
 
     root = VAR_DIR / "bench"
     big = root / "landing" / "events" / DELIVERY / f"events-{args.lines}.jsonl"
@@ -173,7 +172,7 @@ def main(argv: list[str] | None = None) -> None:
     valid = _valid_only(big, root / "valid" / big.name)
     small = _slice(valid, args.slow_lines, root / "slice" / "events" / DELIVERY / "slice.jsonl")
     figures = []
-    with server(BENCH_SERVER) as server_url:
+    with server(BENCH_SERVER_URL) as server_url:
         for name, path in (("jsonb_copy", valid), ("loader", big), ("pandas", small), ("dlt", small)):
             with scratch_database(server_url, f"mw_bench_{name}") as url:
                 figures.append(_measure(name, path, url))

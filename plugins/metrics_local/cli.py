@@ -1,20 +1,21 @@
-"""Command line: `python -m metrics_warehouse <command>` (the Makefile's targets call these)."""
+"""Command line for local work: `python -m metrics_local <command>` (the Makefile's targets call these)."""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import subprocess
 from datetime import UTC, date, datetime
+from pathlib import Path
 
-from metrics_warehouse.airflow_runner import AIRFLOW_HOME
-from metrics_warehouse.alerting import cli as alerts_cli
+from metrics_local import embedded
+from metrics_local.airflow_runner import AIRFLOW_HOME, MAIN_DAG
+from metrics_local.target import warehouse
 from metrics_warehouse.dbt_cli import run_dbt
-from metrics_warehouse.settings import load_settings
-from metrics_warehouse.warehouse import connection, embedded
-from metrics_warehouse.warehouse.bi_access import grant_bi_access
-from metrics_warehouse.warehouse.target import warehouse
+from metrics_warehouse.settings import VAR_DIR, load_settings
+from metrics_warehouse.warehouse import connection
 
 
 def _dbt_env(args: argparse.Namespace) -> int:
@@ -22,7 +23,7 @@ def _dbt_env(args: argparse.Namespace) -> int:
     settings = load_settings()
     command = [a for a in args.command if a != "--"]
     with warehouse(settings) as url:
-        connection.ensure_database(url)  # dbt and sqlfluff's dbt templater connect to it
+        connection.ensure_database(url)  # dbt connects to it
         return subprocess.call(command, env={**os.environ, **connection.dbt_env(url)})
 
 
@@ -42,51 +43,59 @@ def _warehouse(args: argparse.Namespace) -> int:
         url, _ = embedded.start()
         connection.prepare(url)
         print(url)
-    elif args.action == "prepare":
-        with warehouse(load_settings()) as url:
-            connection.prepare(url)
-            grant_bi_access(url, password=os.environ.get("METRICS_BI_PASSWORD"))
     else:
         print("stopped" if embedded.stop() else "not running")
     return 0
 
 
-def _run_pipeline(url: str) -> int:
-    """The main DAG end to end, then the alert rules once, so their alerts are in ops.alerts on return."""
-    from metrics_warehouse import airflow_runner
+def _pipeline_log() -> Path:
+    return VAR_DIR / "logs" / f"{MAIN_DAG}-{datetime.now():%Y%m%d-%H%M%S}.log"
+
+
+def _run_pipeline(url: str, log_path: Path) -> int:
+    """The main DAG end to end (its first task prepares the warehouse), then the alert rules once, so their alerts are
+    in ops.alerts on return. Airflow's, dbt's and the alert engine's output go to `log_path`."""
+    from metrics_local import airflow_runner
     from metrics_warehouse.alerting.engine import evaluate
 
-    connection.prepare(url)
-    code = airflow_runner.test_dag(url)
-    outcomes = evaluate(url, now=datetime.now(UTC))
-    print(
-        f"metrics_pipeline: {'succeeded' if code == 0 else 'FAILED'}; alert rules evaluated: {len(outcomes)} alert(s)"
-    )
+    print(f"{MAIN_DAG}: running every task (airflow dags test); full log in {log_path}")
+    code = airflow_runner.test_dag(url, log_path=log_path)
+    handler = logging.FileHandler(log_path)
+    logging.getLogger().addHandler(handler)
+    try:
+        outcomes = evaluate(url, now=datetime.now(UTC))
+    finally:
+        logging.getLogger().removeHandler(handler)
+    raised = {(o.rule, o.subject) for o in outcomes if o.kind == "alert"}
+    print(f"{MAIN_DAG}: {'succeeded' if code == 0 else 'FAILED'}; alert rules evaluated: {len(raised)} new alert(s)")
     return code
 
 
 def _run(args: argparse.Namespace) -> int:
     with warehouse(load_settings()) as url:
-        return _run_pipeline(url)
+        return _run_pipeline(url, _pipeline_log())
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from metrics_warehouse.reporting.summary import print_summary
-    from metrics_warehouse.sample import generate
+    from metrics_local.demo_summary import print_summary
+    from metrics_local.sample import generate
 
     settings = load_settings()
-    print(generate(settings.landing_dir, days=args.days, users=args.users).line())
+    print(generate(settings.landing_dir, days=args.days, users=args.users, progress=False).line())
+    log_path = _pipeline_log()
     with warehouse(settings) as url:
-        code = _run_pipeline(url)
+        code = _run_pipeline(url, log_path)
         if code == 0:
-            print_summary(url, settings)
+            print_summary(url, settings, log_path)
         else:
-            print(f"The pipeline failed: the failed task's log is above; airflow's metadata is in {AIRFLOW_HOME}.")
+            print(
+                f"The pipeline failed: the failed task's output is in {log_path}; Airflow's metadata in {AIRFLOW_HOME}."
+            )
     return code
 
 
 def _airflow(args: argparse.Namespace) -> int:
-    from metrics_warehouse import airflow_runner
+    from metrics_local import airflow_runner
 
     with warehouse(load_settings()) as url:
         connection.prepare(url)
@@ -101,7 +110,7 @@ def _exit_on_signal(signum: int, _frame) -> None:
 def main(argv: list[str] | None = None) -> int:
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _exit_on_signal)
-    parser = argparse.ArgumentParser(prog="metrics_warehouse")
+    parser = argparse.ArgumentParser(prog="python -m metrics_local")
     sub = parser.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("dbt-env", help="run a command with the dbt profile variables set")
     p.add_argument("command", nargs=argparse.REMAINDER)
@@ -111,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--end", required=True)
     p.set_defaults(func=_backfill)
     p = sub.add_parser("warehouse", help="start or stop the embedded PostgreSQL")
-    p.add_argument("action", choices=["start", "stop", "prepare"])
+    p.add_argument("action", choices=["start", "stop"])
     p.set_defaults(func=_warehouse)
     sub.add_parser("run", help="process what is new in the landing zone through the DAGs").set_defaults(func=_run)
     p = sub.add_parser("demo", help="sample landing zone, the DAGs end to end, a KPI summary")
@@ -119,6 +128,5 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--users", type=int, default=3000, help="users in the sample")
     p.set_defaults(func=_demo)
     sub.add_parser("airflow", help="the Airflow UI with the project's DAGs").set_defaults(func=_airflow)
-    alerts_cli.add_parser(sub, lambda: warehouse(load_settings()))
     args = parser.parse_args(argv)
     return args.func(args)

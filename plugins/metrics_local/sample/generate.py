@@ -10,13 +10,13 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from metrics_warehouse.sample import dirt
-from metrics_warehouse.sample.layout import plan
-from metrics_warehouse.sample.population import simulate
-from metrics_warehouse.sample.problems import Problems
-from metrics_warehouse.sample.writers import render, write_manifest, write_tree
+from metrics_local.sample import dirt
+from metrics_local.sample.layout import plan
+from metrics_local.sample.population import simulate
+from metrics_local.sample.problems import Problems
+from metrics_local.sample.writers import render, write_manifest, write_tree
+from metrics_warehouse.contracts import SOURCE_NAMES
 
-SOURCES = ("events", "feedback", "surveys", "marketing_spend", "fx_rates")
 MIN_DAYS = 14  # every kind of dirt needs room for its later re-delivery
 NOT_READ = {"rejected", "duplicate_file", "empty"}  # file outcomes that contribute no records
 
@@ -68,7 +68,7 @@ class Summary:
         return self.records[source] - dropped
 
     def line(self) -> str:
-        per_source = ", ".join(f"{s} {self.files[s]}" for s in SOURCES)
+        per_source = ", ".join(f"{s} {self.files[s]}" for s in SOURCE_NAMES)
         mode = "clean" if self.clean else f"{len(self.defects)} defects planted"
         planted = f", problems: {', '.join(self.plant)}" if self.plant else ""
         return (
@@ -125,8 +125,8 @@ def generate(
         end_date=end_date,
         clean=clean,
         plant=problems.names,
-        files={s: counts[s] for s in SOURCES},
-        records={s: records[s] for s in SOURCES},
+        files={s: counts[s] for s in SOURCE_NAMES},
+        records={s: records[s] for s in SOURCE_NAMES},
         events=len(world.events),
         signups=sum(1 for e in world.events if e.name == "signup"),
         orders=sum(1 for e in world.events if e.name == "purchase"),

@@ -1,7 +1,7 @@
 -- one row per day: the MetricFlow time spine, from min_event_date to a year after as_of_date
 
 with as_of as (
-    select * from {{ ref('kpi_as_of_date') }}
+    select * from {{ ref('dim_reporting_window') }}
 ),
 
 final as (

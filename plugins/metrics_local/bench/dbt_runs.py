@@ -8,14 +8,13 @@
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from datetime import date
 
-from metrics_warehouse.bench.synthetic import load_days
+from metrics_local.bench.synthetic import load_days
+from metrics_local.scratch import scratch_database, server
 from metrics_warehouse.dbt_cli import run_dbt
-from metrics_warehouse.settings import VAR_DIR
-from metrics_warehouse.warehouse.scratch import SYSTEM_SERVER, scratch_database, server
+from metrics_warehouse.settings import BENCH_SERVER_URL, VAR_DIR
 
 START = date(2026, 1, 1)
 
@@ -66,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--events-per-day", type=int, default=20_000)
     parser.add_argument("--kpi-sizes", type=int, nargs=2, default=(1_000_000, 10_000_000))
     args = parser.parse_args(argv)
-    with server(os.environ.get("METRICS_BENCH_SERVER_URL") or SYSTEM_SERVER) as server_url:
+    with server(BENCH_SERVER_URL) as server_url:
         report(server_url, args.events_per_day, args.kpi_sizes)
 
 

@@ -10,12 +10,13 @@ import random
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
-from metrics_warehouse.sample.population import CHANNELS, SHANGHAI, Event, Response, Ticket, World
+from metrics_local.sample.population import CHANNELS, SHANGHAI, Event, Response, Ticket, World
+from metrics_warehouse.contracts import SOURCES
 
 EVENTS_PER_FILE = 5000
-FEEDBACK_COLUMNS = ["feedback_id", "user_id", "created_at", "channel", "category", "rating", "content", "status",
-                    "first_response_at", "resolved_at"]  # fmt: skip
-SPEND_COLUMNS = ["date", "channel", "campaign_id", "campaign_name", "impressions", "clicks", "spend", "currency"]
+FEEDBACK_COLUMNS = list(SOURCES["feedback"].columns)
+SPEND_COLUMNS = list(SOURCES["marketing_spend"].columns)
+FX_COLUMNS = list(SOURCES["fx_rates"].columns)
 CHINESE_CATEGORIES = {"complaint": "投诉", "suggestion": "建议", "question": "咨询", "praise": "表扬", "bug": "故障"}
 DAILY_SPEND_CHANNELS = ("douyin", "tencent_ads")  # the big platforms export daily, the others weekly
 
@@ -148,12 +149,15 @@ def _ticket_row(ticket: Ticket, as_of: datetime, chinese: bool) -> list[str]:
             stamp(ticket.resolved)]  # fmt: skip
 
 
+def _swapped(columns: tuple[str, ...], a: str, b: str) -> list[str]:
+    return [b if c == a else a if c == b else c for c in columns]
+
+
+# Each survey tool exports the contract's columns plus a question of its own; the CSAT tool puts its score first.
 SURVEY_COLUMNS = {
-    "nps": ["response_id", "survey_id", "user_id", "submitted_at", "nps_score", "csat_score", "comment",
-            "q_favorite_feature"],
-    "csat": ["response_id", "survey_id", "user_id", "submitted_at", "csat_score", "nps_score", "comment",
-             "q_support_channel"],
-}  # fmt: skip
+    "nps": [*SOURCES["surveys"].columns, "q_favorite_feature"],
+    "csat": [*_swapped(SOURCES["surveys"].columns, "nps_score", "csat_score"), "q_support_channel"],
+}
 
 
 def survey_row(response: Response, answer: str | None = None) -> list[str]:
@@ -210,11 +214,11 @@ def _fx_files(world: World) -> list[LandingFile]:
         return [day.isoformat(), currency, f"{rate // 10000}.{rate % 10000:04d}"]
 
     history = [row(*r) for r in world.fx if r[0] < world.start]
-    files = [_csv("fx_rates", world.start, "usd_cny_history.csv", ["date", "currency", "rate"], history)]
+    files = [_csv("fx_rates", world.start, "usd_cny_history.csv", FX_COLUMNS, history)]
     for day, currency, rate in world.fx:
         if day >= world.start:
             lines = [row(day, currency, rate)]
-            files.append(_csv("fx_rates", day, f"usd_cny_{day:%Y%m%d}.csv", ["date", "currency", "rate"], lines))
+            files.append(_csv("fx_rates", day, f"usd_cny_{day:%Y%m%d}.csv", FX_COLUMNS, lines))
     return files
 
 

@@ -2,27 +2,36 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
+from metrics_local.progress import DagProgress
+from metrics_warehouse.dbt_manifest import ensure_manifest
+from metrics_warehouse.orchestration import WAREHOUSE_CONN_ID
 from metrics_warehouse.settings import PROJECT_ROOT, VAR_DIR
-from metrics_warehouse.warehouse.connection import dbt_env
+from metrics_warehouse.warehouse.connection import airflow_connection, dbt_env
 
 AIRFLOW_HOME = Path(os.environ.get("AIRFLOW_HOME") or VAR_DIR / "airflow")
 MAIN_DAG = "metrics_pipeline"
 
 
 def airflow_env(url: str) -> dict[str, str]:
+    ensure_manifest()  # once here, before any Airflow component parses the DAG file
     plugins = str(PROJECT_ROOT / "plugins")
+    conn_variable = f"AIRFLOW_CONN_{WAREHOUSE_CONN_ID.upper()}"
     return {
         **os.environ,
         **dbt_env(url),
-        "METRICS_WAREHOUSE_URL": url,
+        # The tasks' warehouse: the Airflow connection, from this URL unless the user has defined it.
+        conn_variable: os.environ.get(conn_variable) or airflow_connection(url),
         "AIRFLOW_HOME": str(AIRFLOW_HOME),
         "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
         # Airflow imports every module of its plugins folder; the project's package is on PYTHONPATH instead.
@@ -38,11 +47,11 @@ def airflow_env(url: str) -> dict[str, str]:
     }
 
 
-def _airflow(args: list[str], env: dict[str, str]) -> int:
-    return subprocess.call([str(Path(sys.executable).parent / "airflow"), *args], env=env)
+def _airflow(args: list[str], env: dict[str, str], log: TextIO | None = None) -> int:
+    return subprocess.call([str(Path(sys.executable).parent / "airflow"), *args], env=env, stdout=log, stderr=log)
 
 
-def ensure_metadata_db(env: dict[str, str]) -> None:
+def ensure_metadata_db(env: dict[str, str], log: TextIO | None = None) -> None:
     """Create or upgrade Airflow's SQLite metadata database once per Airflow version."""
     import airflow
 
@@ -50,17 +59,44 @@ def ensure_metadata_db(env: dict[str, str]) -> None:
     if marker.exists():
         return
     AIRFLOW_HOME.mkdir(parents=True, exist_ok=True)
-    if _airflow(["db", "migrate"], env) != 0:
+    if _airflow(["db", "migrate"], env, log) != 0:
         raise RuntimeError("airflow db migrate failed")
     marker.touch()
 
 
-def test_dag(url: str, dag_id: str = MAIN_DAG) -> int:
-    """Run one whole DAG run in this process tree (`airflow dags test`); returns its exit code."""
+def test_dag(url: str, dag_id: str = MAIN_DAG, log_path: Path | None = None) -> int:
+    """Run one whole DAG run in this process tree (`airflow dags test`); returns its exit code. With `log_path`, Airflow's
+    and dbt's output goes to that file and only one line per finished task is printed."""
     env = airflow_env(url)
-    ensure_metadata_db(env)
     logical_date = datetime.now(UTC).replace(microsecond=0).isoformat()
-    return _airflow(["dags", "test", dag_id, logical_date], env)
+    if log_path is None:
+        ensure_metadata_db(env)
+        return _airflow(["dags", "test", dag_id, logical_date], env)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("w") as log:
+        ensure_metadata_db(env, log)
+        log.flush()
+        progress = DagProgress(lambda: count_tasks(dag_id))
+        command = [str(Path(sys.executable).parent / "airflow"), "dags", "test", dag_id, logical_date]
+        with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as process:
+            for line in process.stdout:
+                log.write(line)
+                progress.feed(line)
+        return process.returncode
+
+
+def count_tasks(dag_id: str) -> int | None:
+    """Task instances of the DAG's latest run, from the local metadata database (None if it cannot be read now)."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{AIRFLOW_HOME / 'airflow.db'}?mode=ro", uri=True)) as db:
+            row = db.execute(
+                "select count(*) from task_instance where dag_id = ? and run_id = "
+                "(select run_id from dag_run where dag_id = ? order by id desc limit 1)",
+                (dag_id, dag_id),
+            ).fetchone()
+    except sqlite3.Error:
+        return None
+    return row[0] or None
 
 
 def standalone(url: str) -> int:

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from metrics_warehouse.sample.population import FEATURES, PAGES, SHANGHAI
-from metrics_warehouse.sample.writers import format_time, json_line
+from metrics_local.sample.population import FEATURES, PAGES, SHANGHAI
+from metrics_local.sample.writers import format_time, json_line
 
 BAD_EVERY = 250  # about 0.4% of the lines are bad, one reason after another
 _BAD = ("malformed_json", "missing_field:event_id", "bad_timestamp:event_time", "not_an_object", "blank_line")

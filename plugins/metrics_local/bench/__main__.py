@@ -1,6 +1,6 @@
 """`make bench`: every benchmark in turn, each printing its figures and ratios."""
 
-from metrics_warehouse.bench import dbt_runs, ingest
+from metrics_local.bench import dbt_runs, ingest
 
 print("== ingestion: 1,000,000-line events file ==")
 ingest.main([])

@@ -6,12 +6,12 @@ import argparse
 from datetime import date
 from pathlib import Path
 
-from metrics_warehouse.sample import PROBLEMS, generate, write_bench_events
+from metrics_local.sample import PROBLEMS, generate, write_bench_events
 from metrics_warehouse.settings import load_settings
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m metrics_warehouse.sample", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m metrics_local.sample", description=__doc__)
     parser.add_argument("--out", type=Path, help="landing root (default: METRICS_LANDING_DIR, else data/landing)")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--days", type=int, default=60)

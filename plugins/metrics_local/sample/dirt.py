@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, time, timedelta
 
-from metrics_warehouse.sample.layout import SPEND_COLUMNS, LandingFile, Line, Tag, end_of, money, moved
-from metrics_warehouse.sample.population import SHANGHAI, Event, new_id
-from metrics_warehouse.sample.writers import OFFSETS, event_record, json_line
+from metrics_local.sample.layout import SPEND_COLUMNS, LandingFile, Line, Tag, end_of, money, moved
+from metrics_local.sample.population import SHANGHAI, Event, new_id
+from metrics_local.sample.writers import OFFSETS, event_record, json_line
 
 LOADED = "loaded"
 

@@ -9,9 +9,9 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from metrics_warehouse.warehouse import connection, embedded
-
-SYSTEM_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+from metrics_local import embedded
+from metrics_warehouse.settings import SYSTEM_SERVER
+from metrics_warehouse.warehouse import connection
 
 
 @contextlib.contextmanager

@@ -1,7 +1,7 @@
 -- one row per (delivery_date, source) seen in the ledger: loaded records dropped by deduplication
 -- events: the later copy of an event_id, at its own delivery date (raw records minus the winners of that date);
 -- feedback, surveys, marketing_spend: the superseded earlier delivery, at its delivery date. fx_rates re-deliveries
--- are resolved too (int_fx_rates_resolved) but, as KPI_DEFINITIONS.md lists, not counted here.
+-- are resolved too (int_fx_rates_resolved) but are not counted here, as kpi_data_quality.duplicates_removed defines.
 with
 
 ledger as (

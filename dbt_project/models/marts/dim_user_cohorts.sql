@@ -6,7 +6,7 @@ with users as (
 ),
 
 active_days as (
-    select * from {{ ref('int_user_active_days') }}
+    select * from {{ ref('fct_user_active_days') }}
 ),
 
 events as (

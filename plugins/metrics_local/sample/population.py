@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from metrics_warehouse.sample.problems import UNKNOWN_ALIAS, Problems
+from metrics_local.sample.problems import UNKNOWN_ALIAS, Problems
 
 # Asia/Shanghai has had no daylight saving time since 1991: a fixed offset keeps every timestamp exact.
 SHANGHAI = timezone(timedelta(hours=8))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
+from metrics_local import embedded
 from metrics_warehouse.settings import Settings
-from metrics_warehouse.warehouse import embedded
 
 
 @contextlib.contextmanager

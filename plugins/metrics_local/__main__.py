@@ -1,0 +1,3 @@
+from metrics_local.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,105 @@
+"""The landing-zone contract, in one place: the sources (folder, file patterns, format), each raw table's columns, and
+the reason codes a record is quarantined, skipped or a file rejected with (README: Ingestion rules).
+
+Ingestion, the quality gates, the DAGs, the sample generator and the tests import it; `warehouse/ddl.sql` creates the
+raw tables with these columns (a unit test holds them together).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str  # also the landing folder (<root>/<name>/<YYYY-MM-DD>/...) and the raw table (raw.<name>)
+    patterns: tuple[str, ...]  # how a landing file's name ends
+    format: str  # "jsonl" or "csv"
+    columns: tuple[str, ...]  # raw-table columns after (file_id, line_number); CSV: every one is required in the header
+
+    @property
+    def folder(self) -> str:
+        return self.name
+
+    @property
+    def table(self) -> str:
+        return f"raw.{self.name}"
+
+
+SOURCES: dict[str, Source] = {
+    source.name: source
+    for source in (
+        Source(
+            "events",
+            patterns=(".jsonl", ".jsonl.gz"),
+            format="jsonl",
+            columns=("event_id", "event_name", "event_time", "user_id", "payload"),
+        ),
+        Source(
+            "feedback",
+            patterns=(".csv",),
+            format="csv",
+            columns=(
+                "feedback_id",
+                "user_id",
+                "created_at",
+                "channel",
+                "category",
+                "rating",
+                "content",
+                "status",
+                "first_response_at",
+                "resolved_at",
+            ),
+        ),
+        Source(
+            "surveys",
+            patterns=(".csv",),
+            format="csv",
+            columns=("response_id", "survey_id", "user_id", "submitted_at", "nps_score", "csat_score", "comment"),
+        ),
+        Source(
+            "marketing_spend",
+            patterns=(".csv",),
+            format="csv",
+            columns=("date", "channel", "campaign_id", "campaign_name", "impressions", "clicks", "spend", "currency"),
+        ),
+        Source("fx_rates", patterns=(".csv",), format="csv", columns=("date", "currency", "rate")),
+    )
+}
+SOURCE_NAMES = tuple(SOURCES)
+CSV_EXTRA_COLUMN = "extra"  # CSV raw tables keep columns beyond the contract here (jsonb), as schema drift
+
+# Record reasons may carry the field after a colon: `missing_field:event_id`, `bad_number:spend`.
+RECORD_REASONS = {
+    "malformed_json": "the line is not valid JSON",
+    "not_an_object": "the line is valid JSON but not an object",
+    "unsupported_character": "the record holds a NUL character PostgreSQL cannot store",
+    "missing_field": "a required field is absent or empty",
+    "bad_type": "a field has the wrong JSON type",
+    "bad_timestamp": "a timestamp is neither ISO-8601 nor epoch milliseconds",
+    "future_event_time": "event_time is more than 1 day after the end of its delivery date",
+    "before_min_date": "event_time is before METRICS_MIN_EVENT_DATE",
+    "bad_date": "a date is not YYYY-MM-DD",
+    "bad_number": "a number cannot be parsed",
+    "out_of_range": "a number is outside its allowed range",
+    "wrong_field_count": "a CSV record has more or fewer fields than the header",
+    "malformed_csv": "a CSV record breaks the quoting rules",
+}
+
+FILE_REASONS = {
+    "corrupt_gzip": "the gzip stream is truncated or corrupt",
+    "undecodable": "the bytes are neither UTF-8 nor GB18030",
+    "missing_column": "a required column is missing from the header",
+    "unterminated_quote": "a quoted field is never closed",
+}
+
+SKIP_RULES = {
+    "blank_line": "an empty line in a JSON Lines or CSV file carries no record",
+    "total_row": "a spreadsheet total row (合计 / Total) at the end of a spend export",
+}
+
+
+def reason_code(reason: str) -> str:
+    """The code of a reason without its field: `bad_number:spend` -> `bad_number`."""
+    return reason.partition(":")[0]

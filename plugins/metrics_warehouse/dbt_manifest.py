@@ -1,0 +1,42 @@
+"""The dbt manifest the DAG renders from: `dbt parse` once, again only after a file of the dbt project changed.
+
+Cosmos reads the manifest instead of running `dbt ls` at every parse of the DAG file (the scheduler's DAG processor and
+every task parse it). `dbt parse` needs no database: the profile's variables all have defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+from metrics_warehouse.dbt_cli import DBT_EXECUTABLE
+from metrics_warehouse.settings import DBT_PROJECT_DIR
+
+# dbt's own runs write target/manifest.json; this one is written only here, whole (rename), so a reader never sees half.
+MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "dag" / "manifest.json"
+_OUTPUT_DIRS = {"target", "logs", "dbt_packages"}
+
+
+def _newest_source_change() -> float:
+    return max(
+        path.stat().st_mtime
+        for path in DBT_PROJECT_DIR.rglob("*")
+        if path.is_file() and not _OUTPUT_DIRS & set(path.relative_to(DBT_PROJECT_DIR).parts)
+    )
+
+
+def ensure_manifest() -> Path:
+    """Path of a manifest of the project as it is now, running `dbt parse` only when it is missing or older."""
+    if MANIFEST_PATH.exists() and MANIFEST_PATH.stat().st_mtime >= _newest_source_change():
+        return MANIFEST_PATH
+    MANIFEST_PATH.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=MANIFEST_PATH.parent) as scratch:
+        project = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+        subprocess.run(
+            [str(DBT_EXECUTABLE), "--quiet", "parse", *project, "--target-path", scratch, "--log-path", scratch],
+            check=True,
+        )
+        os.replace(Path(scratch) / "manifest.json", MANIFEST_PATH)
+    return MANIFEST_PATH

@@ -1,0 +1,20 @@
+"""The warehouse URL survives the trip through the Airflow connection `metrics_warehouse` the tasks read."""
+
+from __future__ import annotations
+
+import pytest
+from psycopg.conninfo import conninfo_to_dict
+
+from metrics_warehouse import orchestration
+from metrics_warehouse.warehouse.connection import airflow_connection
+
+URLS = [
+    "postgresql://etl_user:p%40ss%2Fw0rd@db.internal:6543/metrics",
+    "postgresql://postgres@/metrics?host=/work/checkout%20with%20space/var/pgdata",  # the embedded server's unix socket
+]
+
+
+@pytest.mark.parametrize("url", URLS, ids=["tcp", "unix-socket"])
+def test_tasks_get_the_url_the_runner_defined(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIRFLOW_CONN_METRICS_WAREHOUSE", airflow_connection(url))
+    assert conninfo_to_dict(orchestration.warehouse_url()) == conninfo_to_dict(url)
