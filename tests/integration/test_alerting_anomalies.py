@@ -102,7 +102,9 @@ def test_daily_digest_shows_each_owner_their_kpis_against_expected_and_targets(w
     with psycopg.connect(warehouse) as conn:
         conn.execute(IOS_OUTAGE)
         conn.execute(f"""
-            create table kpi.kpi_as_of_date as select date '{LAST_DAY}' as as_of_date;
+            create schema if not exists marts;
+            drop table if exists marts.dim_reporting_window;
+            create table marts.dim_reporting_window as select date '{LAST_DAY}' as as_of_date;
             create table kpi.kpi_targets as
             select 'monthly_avg_dau' as target_name, 'dau' as kpi, 452.5 as forecast, 'at_least' as direction,
                 350 as target, 1.29 as attainment, true as on_track, 'product_analytics' as owner,
