@@ -7,7 +7,7 @@ STAMP := $(VENV)/.synced
 export AIRFLOW_HOME ?= $(CURDIR)/var/airflow
 
 .DEFAULT_GOAL := help
-.PHONY: help venv sample demo run backfill airflow test test-unit lint format bench \
+.PHONY: help venv sample demo run backfill airflow test test-unit lint format docs bench \
         warehouse-start warehouse-stop clean lock
 
 help:  ## list the targets
@@ -61,6 +61,9 @@ test: $(STAMP) lint  ## lint, then the whole test suite (unit, integration, e2e)
 
 test-unit: $(STAMP)  ## fast tests only (no database)
 	$(BIN)/python -m pytest tests/unit
+
+docs: $(STAMP)  ## KPI dictionary (docs/kpi_dictionary.md) and the dbt docs site (var/docs/index.html)
+	$(BIN)/python -m metrics_local docs
 
 bench: $(STAMP)  ## benchmarks: prints figures and ratios
 	$(BIN)/python -m metrics_local.bench

@@ -102,6 +102,20 @@ def _airflow(args: argparse.Namespace) -> int:
         return airflow_runner.standalone(url)
 
 
+def _docs(args: argparse.Namespace) -> int:
+    """The KPI dictionary (docs/kpi_dictionary.md) from the kpi YAML, then the dbt docs site against the warehouse."""
+    from metrics_warehouse.docs import dictionary
+    from metrics_warehouse.docs.site import build_site
+
+    code = dictionary.main([])
+    if code:
+        return code
+    with warehouse(load_settings()) as url:
+        connection.prepare(url)
+        print(f"wrote {build_site(url)}")
+    return 0
+
+
 def _exit_on_signal(signum: int, _frame) -> None:
     # SIGTERM and SIGHUP end the command like Ctrl-C does: cleanup (stopping the embedded server) runs.
     raise SystemExit(128 + signum)
@@ -128,5 +142,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--users", type=int, default=3000, help="users in the sample")
     p.set_defaults(func=_demo)
     sub.add_parser("airflow", help="the Airflow UI with the project's DAGs").set_defaults(func=_airflow)
+    sub.add_parser("docs", help="the KPI dictionary and the dbt docs site").set_defaults(func=_docs)
     args = parser.parse_args(argv)
     return args.func(args)

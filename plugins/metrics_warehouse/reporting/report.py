@@ -1,44 +1,19 @@
-"""An HTML KPI report with charts, written next to the marts' numbers it shows."""
+"""The per-run report a manager reads (运营日报): one self-contained, bilingual HTML page with interactive charts."""
 
 from __future__ import annotations
 
-import base64
-import html
-import io
-from datetime import date
+from datetime import datetime
 from pathlib import Path
 
-import matplotlib
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+from metrics_warehouse.docs.dictionary import load_dictionary
+from metrics_warehouse.reporting.page import Vocabulary, render
+from metrics_warehouse.reporting.queries import read_kpis
+from metrics_warehouse.reporting.sections import SECTIONS
+from metrics_warehouse.settings import load_settings
 
-from metrics_warehouse.reporting.queries import read_kpis  # noqa: E402
-
-
-def _chart(draw, title: str) -> str:
-    figure, axis = plt.subplots(figsize=(8, 3.2), dpi=100)
-    draw(axis)
-    axis.set_title(title, loc="left", fontsize=11)
-    axis.grid(alpha=0.3)
-    figure.autofmt_xdate()
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    plt.close(figure)
-    return (
-        f'<img alt="{html.escape(title)}" src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}">'
-    )
-
-
-def _lines(frame: pd.DataFrame, x: str, columns: list[str]):
-    def draw(axis) -> None:
-        for column in columns:
-            axis.plot(frame[x], frame[column].astype(float), label=column)
-        axis.legend(loc="upper left", fontsize=8)
-
-    return draw
+TITLE = "运营日报 · Operations daily report"
 
 
 def summary(frames: dict[str, pd.DataFrame]) -> dict[str, object]:
@@ -61,39 +36,21 @@ def summary(frames: dict[str, pd.DataFrame]) -> dict[str, object]:
     }
 
 
-def write_report(url: str, out_dir: Path) -> Path:
-    frames = read_kpis(url)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    daily, cohorts = frames["daily"], frames["cohorts"]
-    sections = [f"<h1>Product-operations KPIs</h1><p>Built {date.today().isoformat()} from the kpi schema.</p>"]
-    headline = summary(frames)
-    if headline:
-        sections.append(
-            "<table>" + "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in headline.items()) + "</table>"
-        )
-        sections.append(_chart(_lines(daily, "date", ["dau", "wau", "mau"]), "Active users (DAU / WAU / MAU)"))
-        sections.append(_chart(_lines(daily, "date", ["new_users", "paid_new_users"]), "New users"))
-        sections.append(_chart(_lines(daily, "date", ["gross_revenue", "net_revenue"]), "Revenue (reporting currency)"))
-    if not cohorts.empty:
-        sections.append(
-            _chart(
-                _lines(cohorts, "signup_date", ["retention_d1", "retention_d7", "retention_d30"]), "Retention by cohort"
-            )
-        )
-    for name, title in (
-        ("channels", "Channels by month"),
-        ("surveys", "NPS / CSAT by month"),
-        ("quality", "Data quality"),
-    ):
-        if not frames[name].empty:
-            sections.append(
-                f"<h2>{title}</h2>" + frames[name].to_html(index=False, na_rep="—", float_format="{:.4g}".format)
-            )
-    page = (
-        "<!doctype html><meta charset='utf-8'><title>KPI report</title>"
-        "<style>body{font-family:sans-serif;max-width:960px;margin:2em auto}table{border-collapse:collapse;font-size:13px}"
-        "td,th{border:1px solid #ddd;padding:3px 6px;text-align:right}</style>" + "\n".join(sections)
+def build_page(frames: dict[str, pd.DataFrame], currency: str, generated_at: datetime) -> str:
+    vocab = Vocabulary(load_dictionary(), currency)
+    as_of = frames["as_of"]["as_of_date"].iloc[0] if not frames["as_of"].empty else None
+    subtitle = (
+        f"统计截止日 As of {as_of or '—'} · 生成于 Generated {generated_at:%Y-%m-%d %H:%M %Z} · "
+        f"金额 Money in {currency} · “—” 表示空值：未成熟（统计窗口未走完）或分母为 0，悬停查看规则 "
+        "NULL: immature or a zero denominator (hover for the rule)"
     )
+    return render(TITLE, subtitle, [section(frames, vocab) for section in SECTIONS])
+
+
+def write_report(url: str, out_dir: Path) -> Path:
+    settings = load_settings()
+    page = build_page(read_kpis(url), settings.reporting_currency, datetime.now(settings.reporting_zone))
+    out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "index.html"
     path.write_text(page, encoding="utf-8")
     return path

@@ -1,0 +1,1 @@
+"""Documentation built from the project's own sources (the KPI dictionary)."""
