@@ -28,11 +28,15 @@ class BuildInputs:
 
 
 def project_fingerprint(settings: Settings) -> str:
-    """SHA-256 of every file of the dbt project (by relative path) and of the settings its models read."""
+    """SHA-256 of every file of the dbt project (by relative path), of the KPI targets (kpi_targets reads them from
+    ops.targets) and of the settings its models read."""
+    from metrics_warehouse.alerting.targets import TARGETS_PATH
+
     digest = hashlib.sha256()
     files = (p for p in DBT_PROJECT_DIR.rglob("*") if p.is_file() and not _NOT_PROJECT & set(p.parts))
     for path in sorted(files):
         digest.update(str(path.relative_to(DBT_PROJECT_DIR)).encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update(TARGETS_PATH.read_bytes() if TARGETS_PATH.exists() else b"")
     for value in (settings.reporting_tz, settings.source_tz, settings.reporting_currency, settings.min_event_date):
         digest.update(f"{value}\0".encode())
     return digest.hexdigest()

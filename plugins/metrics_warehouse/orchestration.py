@@ -24,11 +24,14 @@ def warehouse_url() -> str:
 
 
 def prepare_warehouse(url: str) -> None:
-    """The warehouse's own objects, and what sits at the landing root besides the source folders (recorded once)."""
+    """The warehouse's own objects, what sits at the landing root besides the source folders (recorded once), and the
+    KPI targets of config/targets.yml for kpi_targets."""
+    from metrics_warehouse.alerting.targets import store
     from metrics_warehouse.ingest.runner import record_landing_root
 
     connection.prepare(url)
     record_landing_root(url, load_settings().landing_dir)
+    log.info("%s KPI targets stored", store(url))
 
 
 def ingest(url: str, source: str, load_id: str) -> dict:

@@ -51,9 +51,10 @@ class HTTPHandler(BaseHTTPRequestHandler):
             self.server.refused += 1
             self.send_response(500)
         else:
-            self.server.posts.append((self.path, json.loads(body)))
+            self.server.posts.append((self.path.split("/services/")[0], json.loads(body)))
             self.send_response(200)
         self.end_headers()
+        self.wfile.write(b"ok")
 
     def log_message(self, *args) -> None:
         pass
@@ -104,7 +105,7 @@ owners:
   team:
     channels:
       - type: slack
-        url: http://{host}:{port}/slack
+        url: http://{host}:{port}/slack/services/T000/B000/XXXX
       - type: webhook
         conn_id: test_alerts_webhook
       - type: email
@@ -160,9 +161,12 @@ def test_alert_is_delivered_once_and_its_recovery_once(url, config, smtp, http):
         ("email", "sent", 1),
     ]
     posts = dict(http.posts)
-    assert set(posts["/slack"]) == {"text"} and "[CRITICAL] signal_high: orders" in posts["/slack"]["text"]
-    assert posts["/generic"]["rule"] == "signal_high" and posts["/generic"]["value"] == "50"
-    assert posts["/generic"]["kind"] == "alert" and posts["/generic"]["owner"] == "team"
+    [slack] = posts["/slack"]["attachments"]
+    assert slack["title"] == "[metrics] [CRITICAL] signal_high: orders" and "A signal above 10." in slack["text"]
+    generic = posts["/generic"]
+    assert generic["title"] == slack["title"] and generic["message"].startswith("[CRITICAL] signal_high: orders")
+    assert generic["alert"]["rule"] == "signal_high" and generic["alert"]["value"] == "50"
+    assert generic["alert"]["kind"] == "alert" and generic["alert"]["owner"] == "team"
     [mail] = smtp.messages
     assert mail["To"] == "ops@example.com" and "signal_high: orders" in mail["Subject"]
     assert "A signal above 10." in mail.get_payload()
@@ -176,7 +180,7 @@ def test_alert_is_delivered_once_and_its_recovery_once(url, config, smtp, http):
     recovered = engine.evaluate(url, now=NOW + timedelta(hours=2), **config)
 
     assert [(o.kind, o.subject, o.value) for o in recovered] == [("recovery", "orders", "50")]
-    assert "[RECOVERED] signal_high: orders" in http.posts[-2][1]["text"]
+    assert "[RECOVERED] signal_high: orders" in http.posts[-2][1]["attachments"][0]["title"]
     assert "RECOVERED" in smtp.messages[-1]["Subject"]
     assert engine.evaluate(url, now=NOW + timedelta(hours=3), **config) == []
     assert [(row[0], row[6]) for row in alerts(url, "signal_high")] == [("alert", "sent")] * 3 + [
@@ -204,7 +208,7 @@ def test_failed_delivery_is_recorded_and_retried_without_raising(url, config, ht
     assert engine.evaluate(url, now=NOW + timedelta(hours=1), **config) == []
     [row] = alerts(url, "hook_only")
     assert row[6:9] == ("sent", 4, None)
-    assert http.posts[-1] == ("/hook", http.posts[-1][1]) and http.posts[-1][1]["subject"] == "refunds"
+    assert http.posts[-1] == ("/hook", http.posts[-1][1]) and http.posts[-1][1]["alert"]["subject"] == "refunds"
 
 
 def test_delivery_gives_up_after_the_bounded_attempts(url, config, http):

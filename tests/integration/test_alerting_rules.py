@@ -33,8 +33,8 @@ values
     ('load', now(), 'kpi_marts', 'kpi.kpi_daily', null, null, 'dau_at_most_wau', 'critical', true);
 
 create table kpi.kpi_daily as
-select day::date as date, 100 + (extract(day from day)::int % 3) * 10 as dau
-from generate_series(date '2026-11-01', date '2026-11-19', interval '1 day') as day;
+select day::date as date, 100 + (extract(day from day)::int % 3) * 10 - 15 * (extract(isodow from day) > 5)::int as dau
+from generate_series(date '2026-10-01', date '2026-11-19', interval '1 day') as day;
 
 create table kpi.kpi_channel_daily as
 select day::date as date, channel, 400.0 as spend, 10 as signups
@@ -79,7 +79,7 @@ def test_clean_warehouse_raises_nothing(warehouse):
 
 
 PLANTED = {
-    "dau_drop": ("update kpi.kpi_daily set dau = 25 where date = '2026-11-19'", "dau"),
+    "dau_anomaly": ("update kpi.kpi_daily set dau = 25 where date = '2026-11-19'", "dau"),
     "source_stale": (
         "delete from ops.ingest_ledger where source = 'feedback' and delivery_date > '2026-11-15'",
         "feedback",
@@ -89,9 +89,9 @@ PLANTED = {
         "insert into marts.fct_marketing_spend_daily values ('2026-11-19', 'unmapped', 'kuaishou_new')",
         "kuaishou_new",
     ),
-    "nps_drop": (
+    "nps_anomaly": (
         "update kpi.kpi_survey_monthly set promoters = 10, detractors = 90 where month_start = '2026-11-01'",
-        "NPS",
+        "nps",
     ),
     "channel_cac_high": ("update kpi.kpi_channel_daily set signups = 1 where channel = 'weibo'", "weibo"),
     "file_rejected": (

@@ -50,7 +50,7 @@ def test_rows_condition_makes_every_row_a_violation_and_null_values_never_violat
 def test_shipped_rules_load_and_every_owner_exists():
     rules, owners = load_rules(), load_owners()
     assert {r.owner for r in rules} <= owners.keys()
-    assert {"source_stale", "volume_anomaly", "critical_check_failed", "dau_drop", "nps_drop"} <= {
+    assert {"source_stale", "volume_anomaly", "critical_check_failed", "dau_anomaly", "nps_anomaly"} <= {
         r.name for r in rules
     }
     assert all(owner.channels for owner in owners.values())
@@ -66,6 +66,15 @@ def test_shipped_rules_load_and_every_owner_exists():
         ("rules: [{name: a, query: x, condition: {rows: any}, severity: info, owner: o},"
          " {name: a, query: y, condition: {rows: any}, severity: info, owner: o}]\n", "duplicate rule"),
         ("rules: [unclosed\n", "not valid YAML"),
+        ("rules:\n  - {name: a, query: period, condition: {anomaly: sideways}, severity: info, owner: o}\n",
+         "direction must be"),
+        ("rules:\n  - {name: a, query: period, condition: {anomaly: drop, seasonality: monthly}, severity: info,"
+         " owner: o}\n", "seasonality must be"),
+        ("rules:\n  - {name: a, query: period, condition: {anomaly: drop, days: 3}, severity: info, owner: o}\n",
+         "unknown condition key"),
+        ("rules:\n  - {name: a, query: period, condition: {anomaly: drop, training: 2, min_history: 3},"
+         " severity: info, owner: o}\n", "min_history"),
+        ("rules:\n  - {name: a, query: x, condition: {anomaly: drop}, severity: info, owner: o}\n", "period"),
     ],
 )  # fmt: skip
 def test_bad_rules_file_is_named_in_the_error(tmp_path, text, message):
@@ -115,3 +124,20 @@ def test_message_is_rebuilt_from_the_alert_row():
     assert message.payload["raised_at"] == "2026-11-20T08:00:00+00:00" and message.payload["text"] == message.text
     recovery = engine.compose({**row, "kind": "recovery"})
     assert recovery.text.startswith("[RECOVERED] dau_drop: dau\nback within its threshold")
+
+
+def test_anomaly_settings_come_from_the_defaults_the_file_and_the_rule(tmp_path):
+    path = tmp_path / "alert_rules.yml"
+    path.write_text(
+        "anomaly_defaults: {training: 6, sensitivity: 2}\n"
+        "rules:\n  - name: spend\n    kpi: {table: kpi.kpi_channel_daily, column: spend, by: channel, sum_days: 7}\n"
+        "    condition: {anomaly: rise, min_change: 2}\n    severity: warning\n    owner: growth\n"
+    )
+    [loaded] = load_rules(path)
+    condition = loaded.condition
+    assert (condition.direction, condition.training, condition.sensitivity, condition.min_change) == ("rise", 6, 2, 2)
+    assert (condition.min_history, condition.seasonality, condition.window) == (3, "weekly", 7)
+    assert loaded.query == (
+        "select channel::text as subject, date as period, sum(spend) over (partition by channel::text order by date "
+        "range between interval '6 days' preceding and current row) as value from kpi.kpi_channel_daily"
+    )

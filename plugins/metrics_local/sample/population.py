@@ -182,7 +182,7 @@ def simulate(seed: int, start: date, end: date, n_users: int, problems: Problems
         end=end,
         users=users,
         events=events,
-        tickets=_tickets(random.Random(f"{seed}/feedback"), active, dates),
+        tickets=_tickets(random.Random(f"{seed}/feedback"), active, dates, problems),
         responses=_responses(random.Random(f"{seed}/surveys"), active, dates, problems),
         spend=_spend(random.Random(f"{seed}/spend"), users, dates, problems),
         fx=_fx(random.Random(f"{seed}/fx"), dates),
@@ -241,8 +241,8 @@ _HOUR_WEIGHTS = (1, 0.5, 0.3, 0.2, 0.2, 0.4, 1, 2, 3.5, 4, 3.5, 3, 3.5, 3, 2.5, 
 class _Day:
     """Builds one business day's events."""
 
-    def __init__(self, rng: random.Random, day: date, index: int, dates: list[date], scale: float):
-        self.rng, self.day, self.index, self.dates, self.scale = rng, day, index, dates, scale
+    def __init__(self, rng: random.Random, day: date, index: int, dates: list[date], scale: float, price: float = 1.0):
+        self.rng, self.day, self.index, self.dates, self.scale, self.price = rng, day, index, dates, scale, price
         self.events: list[Event] = []
         self.running = [e for e in EXPERIMENTS if index >= int(len(dates) * e.start_fraction)]
 
@@ -312,6 +312,7 @@ class _Day:
         sku, price, _ = rng.choices(PRODUCTS, [w for *_, w in PRODUCTS])[0]
         amount = price * (rng.choice((1, 1, 1, 2)) if sku.startswith("credits") else 1)
         amount *= 0.8 if (self.day.month, self.day.day) in _DOUBLE_11 else 1.0
+        amount *= self.price
         if user.currency == "USD":
             amount = amount / 7.1
         amount = round(amount, 2)
@@ -345,7 +346,7 @@ def _events(rng: random.Random, users: list[User], dates: list[date], problems: 
     anonymous_pool = [f"a{rng.getrandbits(48):012x}" for _ in range(1500)]
     for index, day in enumerate(dates):
         scale = problems.activity_scale(index, len(dates))
-        builder = _Day(rng, day, index, dates, scale)
+        builder = _Day(rng, day, index, dates, scale, problems.price_scale(day, dates[-1]))
         active = []
         weekend = 0.85 if day.weekday() >= 5 else 1.0
         for user in users:
@@ -354,7 +355,7 @@ def _events(rng: random.Random, users: list[User], dates: list[date], problems: 
             is_signup = user.signup_day == index
             k = index - user.signup_day if user.signup_day is not None else 90
             p = 1.0 if is_signup else user.engagement * (0.22 + 0.78 * math.exp(-k / 4)) * weekend
-            if rng.random() >= p * scale:
+            if rng.random() >= p * scale * problems.user_scale(user.platform, not is_signup, index, len(dates)):
                 continue
             active.append(user)
             builder.session(user, is_signup, k)
@@ -368,14 +369,18 @@ def _events(rng: random.Random, users: list[User], dates: list[date], problems: 
     return [e for e in events if e.time <= last], active_by_day
 
 
-def _tickets(rng: random.Random, active_by_day: list[list[User]], dates: list[date]) -> list[Ticket]:
+def _tickets(
+    rng: random.Random, active_by_day: list[list[User]], dates: list[date], problems: Problems
+) -> list[Ticket]:
     tickets = []
-    for day, active in zip(dates, active_by_day, strict=True):
-        for n in range(round(6 + 0.02 * len(active) + rng.uniform(0, 4))):
-            system = "in_app" if rng.random() < 0.35 else "cs"
-            category = _pick(rng, FEEDBACK_CATEGORIES)
+    for index, (day, active) in enumerate(zip(dates, active_by_day, strict=True)):
+        usual = round(6 + 0.02 * len(active) + rng.uniform(0, 4))
+        for n in range(usual + problems.extra_complaints(index, len(dates))):
+            surge = n >= usual  # complaint_surge: they call in
+            system = "in_app" if rng.random() < 0.35 and not surge else "cs"
+            category = "complaint" if surge else _pick(rng, FEEDBACK_CATEGORIES)
             created = _at(day, rng.uniform(8 * 3600, 23.9 * 3600))
-            channel = "app" if system == "in_app" else _pick(rng, CS_CHANNELS)
+            channel = "phone" if surge else "app" if system == "in_app" else _pick(rng, CS_CHANNELS)
             first_response = resolved = None
             if rng.random() < (0.6 if system == "in_app" else 0.92):
                 minutes = rng.uniform(0.5, 4) if channel in ("phone", "电话") else rng.lognormvariate(math.log(40), 1.0)
@@ -483,7 +488,7 @@ def _spend(rng: random.Random, users: list[User], dates: list[date], problems: P
     for channel in CHANNELS[1:]:
         for index, day in enumerate(dates):
             n = signups.get((channel.key, index), 0) + 0.6  # some spend even on a day that bought nobody
-            total = n * channel.cac * rng.lognormvariate(0, 0.15)
+            total = n * channel.cac * rng.lognormvariate(0, 0.15) * problems.spend_scale(channel.key, index, len(dates))
             clicks = n / channel.signups_per_click * rng.lognormvariate(0, 0.1)
             for (campaign_id, name), share in zip(channel.campaigns, (0.65, 0.35), strict=True):
                 c = round(clicks * share)

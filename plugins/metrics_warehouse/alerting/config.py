@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +16,21 @@ RULES_PATH = CONFIG_DIR / "alert_rules.yml"
 OWNERS_PATH = CONFIG_DIR / "owners.yml"
 
 SEVERITIES = ("critical", "warning", "info")
-CONDITIONS = ("above", "below", "below_trailing_median", "drop_from_previous", "rows")
-CHANNEL_TYPES = ("slack", "webhook", "email")
+CONDITIONS = ("above", "below", "below_trailing_median", "drop_from_previous", "rows", "anomaly")
+DIRECTIONS = ("drop", "rise", "both")
+SEASONALITIES = ("weekly", "none")
+# Anomaly settings a rule may override; `anomaly_defaults` at the top of alert_rules.yml overrides these.
+ANOMALY_DEFAULTS = {
+    "training": 4,
+    "min_history": 3,
+    "sensitivity": 2.0,
+    "min_change": 0.25,
+    "min_delta": 0.0,
+    "seasonality": "weekly",
+    "window": 1,
+    "trend": False,
+}
+CHANNEL_TYPES = ("dingtalk", "wecom", "feishu", "slack", "webhook", "email")
 _ENV = re.compile(r"\$\{(\w+)\}")
 
 
@@ -29,12 +42,27 @@ class ConfigError(ValueError):
 class Condition:
     """`above`/`below`: value beyond threshold (per_subject overrides it); `below_trailing_median`: the latest value
     below threshold x the median of the `days` values before it; `drop_from_previous`: the latest value more than
-    threshold below the previous one; `rows`: every row the query returns is a violation."""
+    threshold below the previous one; `rows`: every row the query returns is a violation; `anomaly`: the latest value
+    moved against its own past (`direction`) by more than `sensitivity` standard deviations and more than `min_change`
+    (relative) from the expected value, the median of the same weekdays of the `training` weeks before
+    (seasonality weekly) or of the `training` periods before (seasonality none), judged with `min_history` of them,
+    and by at least `min_delta` in the KPI's unit. `trend`: expect the least-squares line through those values
+    carried forward instead of their median (a KPI that grows week by week). `window`: the series' values are aggregates over that many days
+    ending on their date (its query computes them; the drill-down sums its segments over the same days)."""
 
     kind: str
     threshold: float | None = None
     days: int = 7
     per_subject: dict[str, float] = field(default_factory=dict)
+    direction: str = "both"
+    training: int = ANOMALY_DEFAULTS["training"]
+    min_history: int = ANOMALY_DEFAULTS["min_history"]
+    sensitivity: float = ANOMALY_DEFAULTS["sensitivity"]
+    min_change: float = ANOMALY_DEFAULTS["min_change"]
+    min_delta: float = ANOMALY_DEFAULTS["min_delta"]
+    seasonality: str = ANOMALY_DEFAULTS["seasonality"]
+    window: int = ANOMALY_DEFAULTS["window"]
+    trend: bool = ANOMALY_DEFAULTS["trend"]
 
     def threshold_for(self, subject: str) -> float | None:
         return self.per_subject.get(subject, self.threshold)
@@ -50,6 +78,8 @@ class Rule:
     description: str = ""
     tags: tuple[str, ...] = ()
     enabled: bool = True
+    drilldown: str | None = None  # metric of kpi.kpi_segments_daily that explains the rule's KPI
+    kpi: dict[str, Any] | None = None  # the `kpi:` shorthand it was declared with (table, column, ...)
 
 
 @dataclass(frozen=True)
@@ -64,6 +94,7 @@ class ChannelConfig:
     host: str | None = None
     port: int | None = None
     sender: str | None = None
+    secret: str | None = None  # signing secret of a DingTalk / Feishu robot (the connection's password wins)
 
 
 @dataclass(frozen=True)
@@ -71,9 +102,10 @@ class Owner:
     name: str
     channels: tuple[ChannelConfig, ...]
     description: str = ""
+    escalation: str | None = None  # the owner a recurring alert is escalated to
 
 
-def _read(path: Path) -> dict[str, Any]:
+def read_yaml(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as error:
@@ -89,44 +121,77 @@ def _expand(value: Any) -> Any:
 
 
 def kpi_query(kpi: dict[str, Any]) -> str:
-    """The query of a `kpi:` shorthand: {table, column, date_column, by (optional), where (optional)}."""
+    """The query of a `kpi:` shorthand: {table, column, date_column, by, where, sum_days} (all but the first two
+    optional); `sum_days: N` makes each value the sum over the N days ending on its date."""
     subject = f"{kpi['by']}::text" if kpi.get("by") else f"'{kpi['column']}'"
     where = f" where {kpi['where']}" if kpi.get("where") else ""
-    return (
-        f"select {subject} as subject, {kpi.get('date_column', 'date')} as period, {kpi['column']} as value "
-        f"from {kpi['table']}{where}"
-    )
+    period, value = kpi.get("date_column", "date"), kpi["column"]
+    if kpi.get("sum_days"):
+        value = (
+            f"sum({value}) over (partition by {subject} order by {period} "
+            f"range between interval '{int(kpi['sum_days']) - 1} days' preceding and current row)"
+        )
+    return f"select {subject} as subject, {period} as period, {value} as value from {kpi['table']}{where}"
 
 
-def _condition(raw: Any, where: str) -> Condition:
+def _condition(raw: Any, where: str, anomaly_defaults: dict[str, Any]) -> Condition:
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: condition must be a mapping such as {{above: 100}}")
     kinds = [k for k in raw if k in CONDITIONS]
     if len(kinds) != 1:
         raise ConfigError(f"{where}: condition needs exactly one of {', '.join(CONDITIONS)}")
     kind = kinds[0]
-    unknown = set(raw) - {kind, "days", "per_subject"}
-    if unknown:
+    allowed = {kind} | ({"days", "per_subject"} if kind != "anomaly" else set(ANOMALY_DEFAULTS))
+    if unknown := set(raw) - allowed:
         raise ConfigError(f"{where}: unknown condition key(s) {', '.join(sorted(unknown))}")
+    if kind == "anomaly":
+        return _anomaly(raw, where, anomaly_defaults)
     threshold = None if kind == "rows" else float(raw[kind])
     return Condition(
         kind, threshold, int(raw.get("days", 7)), {k: float(v) for k, v in raw.get("per_subject", {}).items()}
     )
 
 
+def _anomaly(raw: dict[str, Any], where: str, defaults: dict[str, Any]) -> Condition:
+    settings = ANOMALY_DEFAULTS | defaults | {k: v for k, v in raw.items() if k in ANOMALY_DEFAULTS}
+    if raw["anomaly"] not in DIRECTIONS:
+        raise ConfigError(f"{where}: anomaly direction must be one of {', '.join(DIRECTIONS)}")
+    if settings["seasonality"] not in SEASONALITIES:
+        raise ConfigError(f"{where}: seasonality must be one of {', '.join(SEASONALITIES)}")
+    if not 1 <= int(settings["min_history"]) <= int(settings["training"]):
+        raise ConfigError(f"{where}: min_history must be between 1 and training")
+    return Condition(
+        "anomaly",
+        direction=raw["anomaly"],
+        training=int(settings["training"]),
+        min_history=int(settings["min_history"]),
+        sensitivity=float(settings["sensitivity"]),
+        min_change=float(settings["min_change"]),
+        min_delta=float(settings["min_delta"]),
+        seasonality=settings["seasonality"],
+        window=int(settings["window"]),
+        trend=bool(settings["trend"]),
+    )
+
+
 def load_rules(path: Path | None = None) -> list[Rule]:
     path = Path(path or RULES_PATH)
+    data = read_yaml(path)
+    if unknown := set(data.get("anomaly_defaults") or {}) - set(ANOMALY_DEFAULTS):
+        raise ConfigError(f"{path}: unknown anomaly_defaults key(s) {', '.join(sorted(unknown))}")
     rules = []
-    for index, raw in enumerate(_read(path).get("rules") or []):
+    for index, raw in enumerate(data.get("rules") or []):
         where = f"{path}: rule #{index + 1} ({raw.get('name', 'unnamed')})"
         missing = [key for key in ("name", "condition", "severity", "owner") if key not in raw]
         if missing or ("query" in raw) == ("kpi" in raw):
             raise ConfigError(f"{where}: needs name, condition, severity, owner and exactly one of query / kpi")
         if raw["severity"] not in SEVERITIES:
             raise ConfigError(f"{where}: severity must be one of {', '.join(SEVERITIES)}")
-        condition = _condition(raw["condition"], where)
+        condition = _condition(raw["condition"], where, data.get("anomaly_defaults") or {})
         query = raw["query"] if "query" in raw else kpi_query(raw["kpi"])
-        if condition.kind in ("below_trailing_median", "drop_from_previous") and "period" not in query:
+        if condition.kind == "anomaly" and (raw.get("kpi") or {}).get("sum_days"):
+            condition = replace(condition, window=int(raw["kpi"]["sum_days"]))
+        if condition.kind in ("below_trailing_median", "drop_from_previous", "anomaly") and "period" not in query:
             raise ConfigError(f"{where}: {condition.kind} needs a `period` column to order the values")
         rules.append(
             Rule(
@@ -138,6 +203,8 @@ def load_rules(path: Path | None = None) -> list[Rule]:
                 description=raw.get("description", ""),
                 tags=tuple(raw.get("tags", ())),
                 enabled=bool(raw.get("enabled", True)),
+                drilldown=raw.get("drilldown"),
+                kpi=raw.get("kpi"),
             )
         )
     names = [r.name for r in rules]
@@ -149,7 +216,7 @@ def load_rules(path: Path | None = None) -> list[Rule]:
 def load_owners(path: Path | None = None) -> dict[str, Owner]:
     path = Path(path or OWNERS_PATH)
     owners = {}
-    for name, raw in (_read(path).get("owners") or {}).items():
+    for name, raw in (read_yaml(path).get("owners") or {}).items():
         channels = []
         for index, channel in enumerate((raw or {}).get("channels") or []):
             channel = {key: _expand(value) for key, value in channel.items()}
@@ -166,10 +233,13 @@ def load_owners(path: Path | None = None) -> dict[str, Owner]:
                     host=channel.get("host") or None,
                     port=int(channel["port"]) if channel.get("port") else None,
                     sender=channel.get("from") or None,
+                    secret=channel.get("secret") or None,
                 )
             )
         names = [c.name for c in channels]
         if duplicated := sorted({n for n in names if names.count(n) > 1}):
             raise ConfigError(f"{path}: owner {name} has several channels named {', '.join(duplicated)} (set `name`)")
-        owners[name] = Owner(name, tuple(channels), (raw or {}).get("description", ""))
+        owners[name] = Owner(name, tuple(channels), (raw or {}).get("description", ""), (raw or {}).get("escalation"))
+    if unknown := sorted(f"{o.name} -> {o.escalation}" for o in owners.values() if o.escalation not in (None, *owners)):
+        raise ConfigError(f"{path}: escalation to an owner not in the file: {', '.join(unknown)}")
     return owners

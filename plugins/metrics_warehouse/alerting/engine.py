@@ -17,8 +17,9 @@ from pathlib import Path
 
 import psycopg
 from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
 
-from metrics_warehouse.alerting import channels, rules, state
+from metrics_warehouse.alerting import channels, followup, rules, state
 from metrics_warehouse.alerting.config import ConfigError, Owner, Rule, load_owners, load_rules
 from metrics_warehouse.warehouse.connection import connect
 
@@ -49,6 +50,9 @@ class AlertOutcome:
     threshold: str | None
     owner: str
     raised_at: datetime
+    details: dict | None = None  # anomalies: the judgement and the segments behind it (ops.alerts.details)
+    recurring: bool = False  # fired again within followup.RECURRENCE_DAYS of a resolution
+    escalated_to: str | None = None  # the owner's escalation owner, also alerted when recurring
     alert_ids: list[int] = field(default_factory=list)  # its ops.alerts rows, one per channel
     deliveries: list[Delivery] = field(default_factory=list)
 
@@ -72,11 +76,11 @@ def evaluate(
         # One evaluation at a time (the gates, the main DAG and the hourly DAG may overlap).
         conn.execute("select pg_advisory_lock(hashtext('metrics_warehouse.alerting'))")
         try:
-            conn.execute(resources.files("metrics_warehouse.alerting").joinpath("ddl.sql").read_text())
+            conn.execute(_DDL)
             retry_pending(conn, owners, descriptions)
             outcomes = []
             for rule in selected:
-                outcomes.extend(_evaluate_rule(conn, rule, owners[rule.owner], now))
+                outcomes.extend(_evaluate_rule(conn, rule, owners, now))
             for outcome in outcomes:
                 outcome.deliveries = [_deliver(conn, row, owners, descriptions) for row in _rows(conn, outcome)]
         finally:
@@ -86,19 +90,33 @@ def evaluate(
     return outcomes
 
 
-def _evaluate_rule(conn: psycopg.Connection, rule: Rule, owner: Owner, now: datetime) -> list[AlertOutcome]:
+_DDL = resources.files("metrics_warehouse.alerting").joinpath("ddl.sql").read_text()
+
+
+def apply_ddl(url: str) -> None:
+    """The alerting tables and columns (ops.alert_state, ops.alerts' follow-up columns, ops.alert_stats)."""
+    with connect(url, autocommit=True) as conn:
+        conn.execute(_DDL)
+
+
+def _evaluate_rule(conn: psycopg.Connection, rule: Rule, owners: dict[str, Owner], now: datetime) -> list[AlertOutcome]:
     """State change and its ops.alerts rows commit together, so a crash before delivery leaves them pending."""
     try:
         with conn.transaction():
-            found = rules.violations(rule, rules.fetch(conn, rule, now))
+            found = rules.evaluate(conn, rule, now)
             changes = state.apply(conn, rule, found, now)
             outcomes = [
-                AlertOutcome(rule.name, kind, rule.severity, v.subject, v.value, v.threshold, owner.name, now)
+                AlertOutcome(
+                    rule.name, kind, rule.severity, v.subject, v.value, v.threshold, _owner(rule, v, owners).name,
+                    now, v.details if kind == "alert" else None,
+                )
                 for kind, changed in (("alert", changes.opened), ("recovery", changes.recovered))
                 for v in changed
-            ]
+            ]  # fmt: skip
             for outcome in outcomes:
-                outcome.alert_ids = _record(conn, outcome, owner)
+                if outcome.kind == "alert":
+                    _mark_recurrence(conn, outcome, owners[outcome.owner])
+                outcome.alert_ids = _record(conn, outcome, owners, rule.description)
             return outcomes
     except psycopg.Error as error:
         # A rule whose tables do not exist yet (before the first dbt build) must not stop the others.
@@ -106,14 +124,34 @@ def _evaluate_rule(conn: psycopg.Connection, rule: Rule, owner: Owner, now: date
         return []
 
 
-def _record(conn: psycopg.Connection, outcome: AlertOutcome, owner: Owner) -> list[int]:
-    names = [c.name for c in owner.channels] or [NO_CHANNEL]
+def _owner(rule: Rule, violation: rules.Violation, owners: dict[str, Owner]) -> Owner:
+    """The row's own owner when its query names one that owners.yml knows, else the rule's."""
+    if violation.owner and violation.owner not in owners:
+        log.warning("alert rule %s: owner %r of %s is not in owners.yml", rule.name, violation.owner, violation.subject)
+    return owners.get(violation.owner or rule.owner, owners[rule.owner])
+
+
+def _mark_recurrence(conn: psycopg.Connection, outcome: AlertOutcome, owner: Owner) -> None:
+    """A rule and subject resolved less than 30 days ago: recurring, escalated, with the last root cause."""
+    found = followup.recurrence(conn, outcome.rule, outcome.subject, outcome.raised_at)
+    if found:
+        outcome.recurring, outcome.escalated_to = True, owner.escalation
+        outcome.details = (outcome.details or {}) | {"recurrence": found.as_details()}
+
+
+def _record(conn: psycopg.Connection, outcome: AlertOutcome, owners: dict[str, Owner], description: str) -> list[int]:
+    """One ops.alerts row per channel of the owner (and of the escalation owner when escalated)."""
+    recipients = [owners[outcome.owner]] + ([owners[outcome.escalated_to]] if outcome.escalated_to else [])
+    targets = [(o.name, name) for o in recipients for name in ([c.name for c in o.channels] or [NO_CHANNEL])]
+    fields = ("rule", "kind", "severity", "subject", "value", "threshold", "raised_at", "details")
+    row = {key: getattr(outcome, key) for key in (*fields, "recurring", "escalated_to")}
+    messages = {o.name: compose(row | {"owner": o.name}, description).text for o in recipients}
     with conn.cursor() as cur:
         cur.executemany(
             """
             insert into ops.alerts (raised_at, rule, kind, severity, subject, value, threshold, owner, channel,
-                delivery_status, delivery_attempts)
-            values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0)
+                delivery_status, delivery_attempts, message, details, recurring, escalated_to)
+            values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0, %s, %s, %s, %s)
             returning alert_id
             """,
             [
@@ -125,11 +163,15 @@ def _record(conn: psycopg.Connection, outcome: AlertOutcome, owner: Owner) -> li
                     outcome.subject,
                     outcome.value,
                     outcome.threshold,
-                    outcome.owner,
+                    recipient,
                     name,
                     "recorded" if name == NO_CHANNEL else "pending",
+                    messages[recipient],
+                    Jsonb(outcome.details) if outcome.details is not None else None,
+                    outcome.recurring,
+                    outcome.escalated_to,
                 )
-                for name in names
+                for recipient, name in targets
             ],
             returning=True,
         )
@@ -167,7 +209,7 @@ def _deliver(conn: psycopg.Connection, row: dict, owners: dict[str, Owner], desc
     except channels.NotConfigured as missing:
         status, error = "skipped", str(missing)
     else:
-        message = compose(row, descriptions.get(row["rule"], ""))
+        message = compose(row, descriptions.get(row["rule"], ""))  # its text is ops.alerts.message
         for attempt in range(ATTEMPTS_PER_EVALUATION):
             attempts += 1
             try:
@@ -198,14 +240,37 @@ def compose(row: dict, description: str = "") -> channels.Message:
         headline = f"[RECOVERED] {row['rule']}: {row['subject']}"
         detail = f"back within its threshold (last seen {row['value']}, {row['threshold']})"
     else:
-        headline = f"[{severity}] {row['rule']}: {row['subject']}"
+        recurring = f"[RECURRING{', escalated to ' + row['escalated_to'] if row.get('escalated_to') else ''}] "
+        headline = f"{recurring if row.get('recurring') else ''}[{severity}] {row['rule']}: {row['subject']}"
         detail = f"value {row['value']}" + (f", threshold {row['threshold']}" if row["threshold"] else "")
-    lines = [headline, detail, f"owner: {row['owner']}, raised {row['raised_at']:%Y-%m-%d %H:%M %Z}"]
+    details = row.get("details") or {}
+    lines = [
+        headline,
+        detail,
+        *_segment_lines(details),
+        f"owner: {row['owner']}, raised {row['raised_at']:%Y-%m-%d %H:%M %Z}",
+    ]
+    if details.get("headline"):
+        lines.insert(1, details["headline"])
+    if recurrence := details.get("recurrence"):
+        lines.insert(1, f"fired again after its resolution on {recurrence['last_resolved_at'][:10]}: "
+                        f"{recurrence['last_root_cause'] or 'no root cause noted'}")  # fmt: skip
     if description:
         lines.insert(1, description.strip())
     payload = {key: row[key] for key in ("rule", "kind", "severity", "subject", "value", "threshold", "owner")} | {
         "raised_at": row["raised_at"].isoformat(),
         "description": description,
+        "details": row.get("details"),
         "text": "\n".join(lines),
     }
     return channels.Message(subject=f"[metrics] {headline}", text="\n".join(lines), payload=payload)
+
+
+def _segment_lines(details: dict) -> list[str]:
+    """The drill-down of an anomaly, one line per segment (the first is already in the headline)."""
+    move = "drop" if details.get("change", 0) < 0 else "rise"
+    return [
+        f"  {s['dimension']}={s['segment']}: {s['actual']:,.4g} vs {s['expected'] or 0:,.4g} expected, "
+        f"{s['contribution']:+,.4g} ({s['share']:.0%} of the {move})"
+        for s in details.get("segments", [])
+    ]

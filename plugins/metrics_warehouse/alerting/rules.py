@@ -1,7 +1,12 @@
-"""Evaluating one rule: run its query, apply its condition, return what violates it (one Violation per subject)."""
+"""Evaluating one rule: run its query, apply its condition, return what violates it (one Violation per subject).
+
+Fixed conditions are judged here on the query's rows; `anomaly` conditions in the warehouse (alerting.anomaly), with
+the segments behind the move (alerting.drilldown) when the rule names a drill-down metric.
+"""
 
 from __future__ import annotations
 
+import logging
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
@@ -12,7 +17,10 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from metrics_warehouse.alerting import anomaly, drilldown
 from metrics_warehouse.alerting.config import Condition, Rule
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -21,6 +29,41 @@ class Violation:
     subject: str
     value: str | None
     threshold: str | None
+    details: dict[str, Any] | None = None  # anomalies: the judgement and the ranked segments behind it
+    owner: str | None = None  # a query's `owner` column routes this row to that owner instead of the rule's
+
+
+def evaluate(conn: psycopg.Connection, rule: Rule, now: datetime) -> list[Violation]:
+    """What violates the rule now."""
+    if rule.condition.kind == "anomaly":
+        return [_anomaly(conn, rule, j) for j in anomaly.judge(conn, rule, latest_only=True) if j.anomalous]
+    return violations(rule, fetch(conn, rule, now))
+
+
+def _segments(conn: psycopg.Connection, rule: Rule, judgement: anomaly.Judgement) -> list[drilldown.Segment]:
+    """The drill-down, or none when it cannot be computed (the alert goes out either way)."""
+    if not rule.drilldown:
+        return []
+    try:
+        with conn.transaction():  # a savepoint: a failed drill-down leaves the rule's transaction usable
+            return drilldown.explain(conn, rule, judgement)
+    except psycopg.Error as error:
+        log.warning("alert rule %s: no drill-down (%s)", rule.name, str(error).strip())
+        return []
+
+
+def _anomaly(conn: psycopg.Connection, rule: Rule, judgement: anomaly.Judgement) -> Violation:
+    segments = _segments(conn, rule, judgement)
+    condition = rule.condition
+    season = "same weekday" if condition.seasonality == "weekly" else "previous periods"
+    return Violation(
+        rule.name,
+        judgement.subject,
+        f"{_text(judgement.value)} on {judgement.period}",
+        f"expected {_text(judgement.expected)} ({season}, {judgement.history} of {condition.training}; "
+        f"{condition.direction} beyond {condition.sensitivity:g} sd and {condition.min_change:.0%})",
+        drilldown.details(judgement, segments, rule) | {"headline": drilldown.headline(rule, judgement, segments)},
+    )
 
 
 def fetch(conn: psycopg.Connection, rule: Rule, now: datetime) -> list[dict[str, Any]]:
@@ -38,7 +81,12 @@ def violations(rule: Rule, rows: list[dict[str, Any]]) -> list[Violation]:
     """Apply the condition; series conditions judge each subject's latest period against the ones before it."""
     condition = rule.condition
     if condition.kind == "rows":
-        return [Violation(rule.name, str(r["subject"]), _text(r.get("value")), _text(r.get("threshold"))) for r in rows]
+        return [
+            Violation(
+                rule.name, str(r["subject"]), _text(r.get("value")), _text(r.get("threshold")), owner=r.get("owner")
+            )
+            for r in rows
+        ]
     series: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         series[str(row["subject"])].append(row)

@@ -19,9 +19,10 @@ class Transitions:
 
 def apply(conn: psycopg.Connection, rule: Rule, found: list[Violation], now: datetime) -> Transitions:
     open_rows = {
-        subject: Violation(rule.name, subject, value, threshold)
-        for subject, value, threshold in conn.execute(
-            "select subject, value, threshold from ops.alert_state where rule = %s and status = 'open'", (rule.name,)
+        subject: Violation(rule.name, subject, value, threshold, owner=owner)
+        for subject, value, threshold, owner in conn.execute(
+            "select subject, value, threshold, owner from ops.alert_state where rule = %s and status = 'open'",
+            (rule.name,),
         )
     }
     current = {v.subject: v for v in found}
@@ -30,14 +31,16 @@ def apply(conn: psycopg.Connection, rule: Rule, found: list[Violation], now: dat
     with conn.cursor() as cur:
         cur.executemany(
             """
-            insert into ops.alert_state as s (rule, subject, status, severity, value, threshold, opened_at, last_seen_at)
-            values (%s, %s, 'open', %s, %s, %s, %s, %s)
+            insert into ops.alert_state as s (rule, subject, status, severity, value, threshold, opened_at, last_seen_at,
+                owner)
+            values (%s, %s, 'open', %s, %s, %s, %s, %s, %s)
             on conflict (rule, subject) do update set
                 status = 'open', severity = excluded.severity, value = excluded.value, threshold = excluded.threshold,
+                owner = excluded.owner,
                 opened_at = case when s.status = 'open' then s.opened_at else excluded.opened_at end,
                 last_seen_at = excluded.last_seen_at, recovered_at = null
             """,
-            [(rule.name, v.subject, rule.severity, v.value, v.threshold, now, now) for v in found],
+            [(rule.name, v.subject, rule.severity, v.value, v.threshold, now, now, v.owner) for v in found],
         )
         cur.executemany(
             "update ops.alert_state set status = 'recovered', recovered_at = %s where rule = %s and subject = %s",

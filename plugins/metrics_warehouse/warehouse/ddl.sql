@@ -158,6 +158,18 @@ create table if not exists ops.alerts (
     last_error text
 );
 
+-- KPI targets as config/targets.yml says (replaced by alerting.targets.store before every dbt build; read by
+-- kpi.kpi_targets).
+create table if not exists ops.targets (
+    name text primary key,
+    kpi text not null,
+    channel text,
+    period text not null check (period in ('month', 'week')),
+    target numeric not null,
+    direction text not null check (direction in ('at_least', 'at_most')),
+    owner text not null
+);
+
 -- One row per successful dbt build of the pipeline: what it read (metrics_warehouse.dbt_state).
 create table if not exists ops.dbt_builds (
     build_id bigserial primary key,
