@@ -221,6 +221,12 @@ begin
     if t ~ '^[0-9]{1,13}$' then
         return timestamptz 'epoch' + t::bigint * interval '1 millisecond';
     end if;
+    -- The common form (extended, seconds, at most 6 fraction digits, Z or +hh:mm) reads as PostgreSQL's own cast reads
+    -- it; a regex without captures is ~20x cheaper than the general match below, and gates scan every raw row.
+    if t ~ '^[12][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?(Z|[+-](0[0-9]|1[0-4]):[0-5][0-9])$'
+        and ops.calendar_date(substr(t, 1, 4), substr(t, 6, 2), substr(t, 9, 2)) is not null then
+        return t::timestamptz;
+    end if;
     p := coalesce(
         regexp_match(t,  -- extended
             '^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(?:[Tt ]([01][0-9]|2[0-3]):([0-5][0-9])'
