@@ -18,19 +18,46 @@ from pathlib import Path
 import yaml
 
 ASSETS = Path(__file__).resolve().parent / "assets"
+# The column labels of the kpi tables live in one place, the KPI dictionary's source (config.meta label_zh / label_en):
+# they are set at import and left out of the files at export, so the dashboards never carry a second copy.
+KPI_MODELS = Path(__file__).resolve().parents[1] / "dbt_project" / "models" / "kpi" / "_kpi__models.yml"
 # The database file's URI is replaced at import by METRICS_BI_DATABASE_URI; this one documents its shape.
 URI_IN_FILES = "postgresql+psycopg2://metrics_bi@127.0.0.1:5432/metrics"
 
 
+def dictionary_labels() -> dict[tuple[str, str], str]:
+    """'中文名 English name' of every kpi column, by (table, column), from the kpi models' YAML."""
+    labels = {}
+    for model in yaml.safe_load(KPI_MODELS.read_text(encoding="utf-8"))["models"]:
+        for column in model.get("columns", []):
+            meta = (column.get("config") or {}).get("meta") or {}
+            if meta.get("label_zh") and meta.get("label_en"):
+                labels[(model["name"], column["name"])] = f"{meta['label_zh']} {meta['label_en']}"
+    return labels
+
+
+def _with_labels(dataset: dict, labels: dict[tuple[str, str], str], keep: bool) -> dict:
+    """The dataset with its kpi columns labelled from the dictionary (keep=True) or unlabelled (for the files)."""
+    if dataset.get("schema") == "kpi":
+        for column in dataset.get("columns", []):
+            label = labels.get((dataset["table_name"], column["column_name"]))
+            if label:
+                column["verbose_name"] = label if keep else None
+    return dataset
+
+
 def _bundle(database_uri: str) -> dict[str, str]:
     """The asset files as Superset's importer wants them (path -> YAML text), the database pointed at the warehouse."""
-    contents = {}
+    contents, labels = {}, dictionary_labels()
     for path in sorted(ASSETS.rglob("*.yaml")):
         name = path.relative_to(ASSETS).as_posix()
         text = path.read_text(encoding="utf-8")
         if name.startswith("databases/"):
             config = yaml.safe_load(text)
             config["sqlalchemy_uri"] = database_uri
+            text = yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
+        elif name.startswith("datasets/"):
+            config = _with_labels(yaml.safe_load(text), labels, keep=True)
             text = yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
         contents[name] = text
     return contents
@@ -74,9 +101,12 @@ def export_assets() -> None:
         "version": exported["metadata.yaml"]["version"],
         "type": "assets",
     }  # import_assets reads it
+    labels = dictionary_labels()
     for name, config in exported.items():
         if name.startswith("databases/"):
             config["sqlalchemy_uri"] = URI_IN_FILES
+        elif name.startswith("datasets/"):
+            _with_labels(config, labels, keep=False)
     for old in ASSETS.rglob("*.yaml"):
         old.unlink()
     for folder in sorted(ASSETS.glob("*/**/"), reverse=True):  # deepest first

@@ -30,6 +30,7 @@ from metrics_warehouse.contracts import SOURCE_NAMES
 from metrics_warehouse.dbt_cli import DBT_EXECUTABLE
 from metrics_warehouse.dbt_manifest import ensure_manifest
 from metrics_warehouse.settings import DBT_PROJECT_DIR
+from metrics_warehouse.warehouse.dbt_profile import warehouse_profile
 
 RAW_ASSETS = {
     source: Asset(name=f"raw.{source}", uri=f"postgres://warehouse/metrics/raw/{source}", group="raw")
@@ -76,10 +77,11 @@ def metrics_pipeline():
         group_id="dbt",
         # Rendered from the manifest of `dbt parse` (built once, rebuilt when the project changes), not `dbt ls`.
         project_config=ProjectConfig(DBT_PROJECT_DIR, manifest_path=ensure_manifest()),
+        # dbt connects through the same Airflow connection as the other tasks (Cosmos writes the profile at run time).
         profile_config=ProfileConfig(
             profile_name="metrics_warehouse",
             target_name="warehouse",
-            profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml",
+            profile_mapping=warehouse_profile(orchestration.WAREHOUSE_CONN_ID),
         ),
         execution_config=ExecutionConfig(
             dbt_executable_path=str(DBT_EXECUTABLE),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 import yaml
 
 from metrics_local.superset import BI_DIR, database_uri, load_bi_settings
@@ -50,3 +52,29 @@ def test_bi_settings_have_documented_local_defaults() -> None:
     defaults = load_bi_settings({})
     assert (defaults.port, defaults.admin_user, defaults.url) == (8088, "admin", "http://127.0.0.1:8088")
     assert load_bi_settings({"METRICS_BI_PORT": "18088"}).url == "http://127.0.0.1:18088"
+
+
+def _provision():
+    spec = importlib.util.spec_from_file_location("provision", BI_DIR / "provision.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_kpi_column_labels_come_from_the_kpi_dictionary_only() -> None:
+    provision = _provision()
+    labels = provision.dictionary_labels()
+    assert labels[("kpi_daily", "dau")].startswith("日活跃用户")
+    bundle = provision._bundle("postgresql+psycopg2://metrics_bi@/metrics")
+    labelled = 0
+    for name, text in bundle.items():
+        if not name.startswith("datasets/"):
+            continue
+        dataset, in_file = yaml.safe_load(text), yaml.safe_load((ASSETS / name).read_text(encoding="utf-8"))
+        for column, stored in zip(dataset["columns"], in_file["columns"], strict=True):
+            label = labels.get((dataset["table_name"], column["column_name"])) if dataset["schema"] == "kpi" else None
+            if label:
+                assert column["verbose_name"] == label  # what Superset shows: the dictionary's names
+                assert stored["verbose_name"] is None  # no second copy in the files
+                labelled += 1
+    assert labelled > 50
