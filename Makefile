@@ -11,7 +11,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 export AIRFLOW_HOME ?= $(CURDIR)/var/airflow
 
 .DEFAULT_GOAL := help
-.PHONY: help venv sample demo run backfill airflow test test-unit lint format bench \
+.PHONY: help venv sample demo run backfill airflow test test-unit soak lint format bench \
         warehouse-start warehouse-stop docs clean lock bi bi-venv bi-export bi-lock
 
 help:  ## list the targets
