@@ -109,7 +109,7 @@ def _is_chart(node) -> bool:
 def test_the_overview_shows_the_marts_dau(page: Page, bi: BISettings, pipeline) -> None:
     with psycopg.connect(pipeline.url) as conn:
         (dau,) = conn.execute(
-            "select dau from kpi.kpi_daily where date = (select as_of_date from kpi.kpi_as_of_date)"
+            "select dau from kpi.kpi_daily where date = (select as_of_date from marts.dim_reporting_window)"
         ).fetchone()
     charts = _open(page, bi, "operations-overview")
     shown = page.locator(f'[data-test-chart-name="{OVERVIEW_DAU}"] .header-line').inner_text()
