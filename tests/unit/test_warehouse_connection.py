@@ -28,5 +28,5 @@ def test_the_dbt_tasks_profile_is_the_same_connection(url: str, monkeypatch: pyt
     assert mapping.can_claim_connection()
     profile, params = mapping.profile, conninfo_to_dict(url)
     assert (profile["host"], profile["user"], profile["dbname"]) == (params["host"], params["user"], params["dbname"])
-    assert profile.get("port", 5432) == int(params.get("port") or 5432)  # dbt-postgres: 5432 when unset
+    assert profile["port"] == int(params.get("port") or 5432)  # dbt requires one
     assert mapping.env_vars[mapping.get_env_var_name("password")] == params.get("password", "")

@@ -13,6 +13,11 @@ class WarehouseProfileMapping(PostgresUserPasswordProfileMapping):
 
     required_fields = ["host", "user", "dbname"]
 
+    @property
+    def profile(self) -> dict[str, Any]:
+        # dbt requires a port; a URL without one (the embedded server's socket) means libpq's default, as in profiles.yml
+        return {"port": 5432, **super().profile}
+
     def get_dbt_value(self, name: str) -> Any:
         value = super().get_dbt_value(name)
         return "" if name == "password" and value is None else value
