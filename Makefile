@@ -11,7 +11,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 export AIRFLOW_HOME ?= $(CURDIR)/var/airflow
 
 .DEFAULT_GOAL := help
-.PHONY: help venv sample demo run backfill airflow test test-unit soak lint format bench \
+.PHONY: help venv sample demo run backfill held release airflow test test-unit soak lint format bench \
         warehouse-start warehouse-stop docs clean lock bi bi-venv bi-export bi-lock
 
 help:  ## list the targets
@@ -63,6 +63,12 @@ run: $(STAMP)  ## process what is new in METRICS_LANDING_DIR into METRICS_WAREHO
 
 backfill: $(STAMP)  ## rebuild the incremental facts for START..END (dates)
 	$(BIN)/python -m metrics_local backfill --start "$(START)" --end "$(END)"
+
+held: $(STAMP)  ## the files the raw quality gate held back from the marts, with the checks they failed
+	$(BIN)/python -m metrics_local held
+
+release: $(STAMP)  ## let a held file into the marts with the next run: make release FILE=<path as `make held` lists it> REASON="why"
+	$(BIN)/python -m metrics_local release "$(FILE)" --reason "$(REASON)"
 
 airflow: $(STAMP)  ## the Airflow UI on http://localhost:8080 with the project's DAGs
 	$(BIN)/python -m metrics_local airflow

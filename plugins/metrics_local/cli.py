@@ -14,6 +14,7 @@ from metrics_local import embedded
 from metrics_local.airflow_runner import AIRFLOW_HOME, MAIN_DAG
 from metrics_local.target import warehouse
 from metrics_warehouse.dbt_cli import run_dbt
+from metrics_warehouse.quality import cli as quality_cli
 from metrics_warehouse.settings import VAR_DIR, load_settings
 from metrics_warehouse.warehouse import connection
 
@@ -170,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_demo)
     sub.add_parser("airflow", help="the Airflow UI with the project's DAGs").set_defaults(func=_airflow)
     sub.add_parser("docs", help="the KPI dictionary and the dbt docs site").set_defaults(func=_docs)
+    quality_cli.add_parsers(sub, lambda: warehouse(load_settings()))
     p = sub.add_parser("bi", help="Superset with the project's dashboards; `bi export` writes them back to bi/assets")
     p.add_argument("action", nargs="?", choices=["serve", "export"], default="serve")
     p.set_defaults(func=_bi)

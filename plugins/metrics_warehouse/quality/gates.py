@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from metrics_warehouse.contracts import SOURCES
 from metrics_warehouse.quality import checkpoints, results
@@ -19,7 +19,7 @@ from metrics_warehouse.warehouse.connection import connect
 
 log = logging.getLogger(__name__)
 
-__all__ = ["GateResult", "QualityGateFailed", "check_kpi_marts", "check_raw_batch"]
+__all__ = ["GateResult", "QualityGateFailed", "check_kpi_marts", "check_raw_batch", "judge"]
 
 
 def check_raw_batch(url: str, source: str, run_id: str) -> GateResult:
@@ -43,9 +43,7 @@ def check_raw_batch(url: str, source: str, run_id: str) -> GateResult:
         if not pending:
             log.info("%s: every %s file has its verdict, nothing to check", suite.name, source)
             return GateResult(run_id=run_id, suite=suite.name, checked_at=datetime.now(UTC))
-        delivery_dates = sorted({day for _, day in pending})
-        gate = _run(url, dataclasses.replace(suite, delivery_dates=delivery_dates), run_id)
-        held = _held_files(gate, [file_id for file_id, _ in pending])
+        gate, held = judge(url, suite, pending, run_id)
         with conn.transaction():
             for file_id, _ in pending:
                 conn.execute(
@@ -57,6 +55,13 @@ def check_raw_batch(url: str, source: str, run_id: str) -> GateResult:
     if gate.failures:
         _alert(url, gate.checked_at)
     return gate
+
+
+def judge(url: str, suite: Suite, files: list[tuple[int, date]], run_id: str) -> tuple[GateResult, dict[int, str]]:
+    """Run a raw suite built for these files (id, delivery date): the gate, and the files it holds with the failed
+    critical checks (ops.quality_results gets the results; the ledger is the caller's)."""
+    gate = _run(url, dataclasses.replace(suite, delivery_dates=sorted({day for _, day in files})), run_id)
+    return gate, _held_files(gate, [file_id for file_id, _ in files])
 
 
 def _held_files(gate: GateResult, file_ids: list[int]) -> dict[int, str]:

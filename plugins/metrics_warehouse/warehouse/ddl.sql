@@ -45,6 +45,18 @@ create unique index if not exists ingest_ledger_content_reader
 create unique index if not exists ingest_ledger_path_content
     on ops.ingest_ledger (path, content_sha256);
 
+-- Every release of a held file (python -m metrics_warehouse release PATH --reason ...): who released it, when, why,
+-- and the hold it lifted (the ledger's held_because before; the release sets it to null).
+create table if not exists ops.file_releases (
+    release_id bigserial primary key,
+    file_id bigint not null references ops.ingest_ledger (file_id),
+    released_at timestamptz not null,
+    released_by text not null,
+    reason text not null check (btrim(reason) <> ''),
+    held_because text not null
+);
+create index if not exists file_releases_file on ops.file_releases (file_id);
+
 -- One row per rejected record, with the raw record as received.
 create table if not exists ops.quarantine (
     file_id bigint not null references ops.ingest_ledger (file_id),
@@ -178,6 +190,8 @@ create table if not exists ops.dbt_builds (
     ledger_file_id bigint not null,
     project_sha256 text not null
 );
+-- the files held back from the marts then (a release or a new hold changes what staging reads)
+alter table ops.dbt_builds add column if not exists held_file_ids bigint[] not null default '{}';
 
 -- Every path under the landing root that is not a landing file, recorded once with why (README: Ingestion rules).
 create table if not exists ops.landing_skipped (
