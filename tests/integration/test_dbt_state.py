@@ -35,6 +35,15 @@ def test_dbt_build_is_skipped_only_when_nothing_changed(fresh_url, monkeypatch) 
     orchestration.record_dbt_build(fresh_url, after_load, run_id="run-2")
     assert orchestration.dbt_inputs_changed(fresh_url) is None
 
+    with psycopg.connect(fresh_url) as conn:
+        conn.execute("update ops.ingest_ledger set held_because = 'nps_score_0_to_10'")
+    after_hold = orchestration.dbt_inputs_changed(fresh_url)
+    assert after_hold is not None and after_hold["held_file_ids"] == [after_load["ledger_file_id"]], (
+        "staging reads less"
+    )
+    orchestration.record_dbt_build(fresh_url, after_hold, run_id="run-3")
+    assert orchestration.dbt_inputs_changed(fresh_url) is None
+
     monkeypatch.setenv("METRICS_REPORTING_CURRENCY", "USD")
     assert orchestration.dbt_inputs_changed(fresh_url) is not None, "a setting the models read changed"
 
