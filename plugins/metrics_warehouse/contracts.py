@@ -99,7 +99,8 @@ FILE_REASONS = {
 
 # Why a path under the landing root is not a landing file (ops.landing_skipped; README: Ingestion rules).
 LANDING_SKIP_REASONS = {
-    "hidden": "a hidden file or folder (name starting with a dot)",
+    "hidden": "a hidden file or folder (name starting with a dot) that is no tool file",
+    "tool_file": "a hidden file a tool leaves (TOOL_FILES: .DS_Store, the sample's manifest ...)",
     "broken_symlink": "a symbolic link to nothing",
     "stray_file": "a file outside a <source>/<YYYY-MM-DD>/ folder",
     "unknown_source": "a folder at the landing root that is no source",
@@ -108,6 +109,16 @@ LANDING_SKIP_REASONS = {
     "wrong_extension": "a file whose name does not end with its source's pattern",
 }
 IN_PROGRESS_SUFFIXES = (".part", ".tmp", ".crdownload", ".partial")
+SAMPLE_MANIFEST = ".sample.json"  # the sample generator's list of the files it wrote, at the landing root
+# Hidden files tools leave in a landing zone (shell patterns of the name): recorded as `tool_file` and never alerted;
+# every other hidden path is `hidden`, announced once by the landing_path_hidden alert rule.
+TOOL_FILES = (
+    ".DS_Store",  # macOS Finder
+    "._*",  # macOS resource forks on SMB / NFS shares (AppleDouble)
+    ".nfs*",  # NFS: a file deleted while still open
+    ".~lock.*#",  # LibreOffice: a file open for editing
+    SAMPLE_MANIFEST,
+)
 
 SKIP_RULES = {
     "blank_line": "an empty line in a JSON Lines or CSV file carries no record",

@@ -9,13 +9,15 @@ import psycopg
 import pytest
 
 from metrics_warehouse.alerting import engine
+from metrics_warehouse.ingest.landing import discover
+from metrics_warehouse.ingest.runner import record_landing_root, record_skipped
 
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
 
 CLEAN = """
 drop schema if exists marts, kpi cascade;
-truncate ops.ingest_ledger, ops.quality_results cascade;
+truncate ops.ingest_ledger, ops.quality_results, ops.landing_skipped cascade;
 create schema marts;
 create schema kpi;
 
@@ -126,6 +128,28 @@ def test_planted_problem_raises_exactly_its_alert_then_recovers(warehouse, rule)
     with psycopg.connect(warehouse) as conn:
         conn.execute(CLEAN)
     assert raised(warehouse) == [("recovery", rule, subject)]
+
+
+def test_a_hidden_path_is_announced_once_as_info_and_tool_files_never(warehouse, tmp_path):
+    delivery = tmp_path / "events" / "2026-11-19"
+    delivery.mkdir(parents=True)
+    for name in (".hidden.jsonl", ".DS_Store", "._part-1.jsonl", ".~lock.part-1.jsonl#", ".nfs0000000000a1b2c3"):
+        (delivery / name).write_text("{}\n")
+    (tmp_path / ".sample.json").write_text("{}")
+    (tmp_path / "notes.txt").write_text("a stray file")
+    record_landing_root(warehouse, tmp_path)
+    with psycopg.connect(warehouse) as conn:
+        record_skipped(conn, discover(tmp_path, "events")[1])
+        reasons = dict(conn.execute("select path, reason from ops.landing_skipped"))
+    assert sorted(reasons.values()) == ["hidden", "stray_file", *["tool_file"] * 5]
+
+    outcomes = engine.evaluate(warehouse, now=NOW)
+
+    assert sorted((o.kind, o.rule, o.subject, o.severity) for o in outcomes) == [
+        ("alert", "landing_path_hidden", "events/2026-11-19/.hidden.jsonl", "info"),
+        ("alert", "landing_path_skipped", "notes.txt", "warning"),
+    ]
+    assert raised(warehouse) == [], "announced once, not on every evaluation"
 
 
 def test_rule_on_a_missing_table_is_skipped_without_stopping_the_others(warehouse):

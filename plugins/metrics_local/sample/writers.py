@@ -18,8 +18,8 @@ from pathlib import Path
 
 from metrics_local.sample.layout import LandingFile, Tag
 from metrics_local.sample.population import Event
+from metrics_warehouse.contracts import SAMPLE_MANIFEST as MANIFEST
 
-MANIFEST = ".sample.json"  # at the landing root, outside every source folder
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 OFFSETS = {"+09:00": timedelta(hours=9), "-05:00": timedelta(hours=-5), "+05:30": timedelta(hours=5, minutes=30)}
 TIME_FORMATS = ("offset", "utc", "epoch_ms", "naive", *OFFSETS)

@@ -6,6 +6,7 @@ ledger row), and every path that is not a landing file is returned as a `Skipped
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import logging
 import os
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from metrics_warehouse.contracts import IN_PROGRESS_SUFFIXES, LANDING_SKIP_REASONS, SOURCES
+from metrics_warehouse.contracts import IN_PROGRESS_SUFFIXES, LANDING_SKIP_REASONS, SOURCES, TOOL_FILES
 from metrics_warehouse.ingest.values import DATE
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,7 @@ def discover(root: Path, source: str) -> tuple[list[LandingFile], list[SkippedPa
 
 def _unusable(path: Path) -> str | None:
     if path.name.startswith("."):
-        return "hidden"
+        return "tool_file" if any(fnmatch.fnmatchcase(path.name, tool) for tool in TOOL_FILES) else "hidden"
     if path.is_symlink() and not path.exists():
         return "broken_symlink"
     return None

@@ -42,10 +42,10 @@ def record_landing_root(url: str, root: Path) -> None:
 
 
 def record_skipped(conn: psycopg.Connection, skipped: Iterable[SkippedPath]) -> None:
-    """Each path not loaded, once (ops.landing_skipped), with its reason."""
+    """Each path not loaded, once (ops.landing_skipped), with its reason as the contract judges it now."""
     with conn.cursor() as cursor:
         cursor.executemany(
-            "insert into ops.landing_skipped (path, reason, first_seen_at) values (%s, %s, now()) "
-            "on conflict (path) do nothing",
+            "insert into ops.landing_skipped as s (path, reason, first_seen_at) values (%s, %s, now()) "
+            "on conflict (path) do update set reason = excluded.reason where s.reason <> excluded.reason",
             [(one.relpath, one.reason) for one in skipped],
         )
