@@ -4,10 +4,13 @@ the next dbt build is due, the file_held alert recovers; every refusal is one li
 from __future__ import annotations
 
 import getpass
+import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
+from test_dbt_incremental import Dbt
 from test_quality_gates import DAY1, DAY2, add_file, survey
 
 from metrics_warehouse import orchestration
@@ -144,3 +147,40 @@ def test_recheck_releases_only_when_the_raw_checks_now_pass(warehouse, capsys, m
         ).fetchone()
     assert reason.startswith("recheck recheck__") and reason.endswith(" passed: NPS runs to 11")
     assert rechecked[0] is True and rechecked[1] > 0
+
+
+def event(event_id: str, name: str, day: str, **properties) -> tuple:
+    at = f"{day}T09:00:00+08:00"
+    payload = {"event_id": event_id, "event_name": name, "event_time": at, "user_id": "u1", "properties": properties}
+    return (event_id, name, at, "u1", json.dumps(payload))
+
+
+def test_a_released_events_file_reaches_the_incremental_fct_events(fresh_url, capsys, monkeypatch, tmp_path):
+    """fct_events is incremental on file_id: a released file is older than the table's newest, and still goes in."""
+    monkeypatch.setenv("METRICS_WAREHOUSE_URL", fresh_url)
+    dbt = Dbt(fresh_url, tmp_path)
+    build = ("build", "--select", "+fct_events", "--exclude-resource-type", "test", "unit_test")
+
+    def fct_events() -> list[str]:
+        with psycopg.connect(fresh_url) as conn:
+            return [row[0] for row in conn.execute("select event_id from marts.fct_events order by event_id")]
+
+    def deliver(name: str, day: str, rows: list[tuple]) -> None:
+        with psycopg.connect(fresh_url) as conn:
+            add_file(conn, name, "events", datetime.fromisoformat(day).date(), rows)
+        check_raw_batch(fresh_url, "events", f"run-{name}")
+
+    deliver("a", "2026-11-01", [event("a1", "login", "2026-11-01")])
+    dbt(*build)
+    deliver("b", "2026-11-02", [event("b1", "login", "2026-11-02"), event("b2", "purchase", "2026-11-02")])
+    deliver("c", "2026-11-03", [event("c1", "login", "2026-11-03")])
+    assert ledger(fresh_url, "events/2026-11-02/b.csv")[1] == "purchase_refund_amount_is_number"
+    dbt(*build)
+    assert fct_events() == ["a1", "c1"]
+
+    assert cli(capsys, "release", "events/2026-11-02/b.csv", "--reason", "a free purchase has no amount")[0] == 0
+    dbt(*build)
+
+    assert fct_events() == ["a1", "b1", "b2", "c1"]
+    log = (tmp_path / "logs" / "dbt.log").read_text()
+    assert re.search(r'delete from "[^"]+"\."marts"\."fct_events"', log), "fct_events ran incrementally"

@@ -36,7 +36,8 @@ watermarks as (
         (select max(latest.event_date) from {{ this }} as latest) - {{ var('lookback_days') | int }} as window_start
 ),
 
--- the copies in files newer than the table (`= any(array(...))` keeps the lookup an index scan)
+-- the copies in files newer than the table, and in released files (held back by the raw gate when they were loaded;
+-- `= any(array(...))` keeps the lookup an index scan)
 new_copies as (
     select
         {{ fact_columns | join(',\n        ') }},
@@ -46,7 +47,7 @@ new_copies as (
         file_id = any(array(
             select ledger.file_id
             from {{ ref('stg_ops__ingest_ledger') }} as ledger
-            where ledger.file_id > (select watermarks.max_file_id from watermarks)
+            where ledger.file_id > (select watermarks.max_file_id from watermarks) or ledger.is_released
         ))
 ),
 

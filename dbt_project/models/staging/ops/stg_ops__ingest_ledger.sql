@@ -5,6 +5,10 @@ ledger as (
     select * from {{ source('ops', 'ingest_ledger') }}
 ),
 
+releases as (
+    select * from {{ source('ops', 'file_releases') }}
+),
+
 final as (
     select
         file_id,
@@ -23,7 +27,12 @@ final as (
         records_skipped,
         schema_drift,
         started_at,
-        finished_at
+        finished_at,
+        exists(
+            select releases.file_id
+            from releases
+            where releases.file_id = ledger.file_id
+        ) as is_released
     from ledger
 )
 
