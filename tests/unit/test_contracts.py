@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from metrics_warehouse.contracts import CSV_EXTRA_COLUMN, FILE_REASONS, RECORD_REASONS, SKIP_RULES, SOURCES
+from metrics_warehouse.contracts import (
+    CSV_EXTRA_COLUMN,
+    FILE_REASONS,
+    LANDING_SKIP_REASONS,
+    RECORD_REASONS,
+    SKIP_RULES,
+    SOURCES,
+)
 from metrics_warehouse.ingest.reasons import FileRejected, RecordRejected
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -51,5 +58,5 @@ def test_a_reason_code_outside_the_contract_is_refused() -> None:
 
 def test_the_readme_lists_every_reason_code() -> None:
     readme = (PROJECT / "README.md").read_text()
-    for code in (*RECORD_REASONS, *FILE_REASONS, *SKIP_RULES):
+    for code in (*RECORD_REASONS, *FILE_REASONS, *SKIP_RULES, *LANDING_SKIP_REASONS):
         assert f"`{code}" in readme, code
