@@ -20,9 +20,11 @@ GOALS = {
 }
 
 
-def write(figures: dict[str, float], not_measured: dict[str, str], path: Path = SUMMARY) -> Path:
+def write(figures: dict[str, float], not_measured: dict[str, str] | None = None, path: Path = SUMMARY) -> Path:
     """Every figure of GOALS (null when absent, with its reason), then any other figure measured."""
-    missing = {key: not_measured.get(key, "not measured in this run") for key in GOALS if figures.get(key) is None}
+    missing = {
+        key: (not_measured or {}).get(key, "not measured in this run") for key in GOALS if figures.get(key) is None
+    }
     summary = {
         **{key: figures.get(key) for key in GOALS},
         **{key: value for key, value in figures.items() if key not in GOALS},

@@ -39,10 +39,10 @@ def check_raw_batch(url: str, source: str, run_id: str) -> GateResult:
             """,
             (source,),
         ).fetchall()
+        if not pending:  # before the suite is built: a run with nothing new never imports GX
+            log.info("every %s file has its verdict, nothing to check", source)
+            return GateResult(run_id=run_id, suite=f"raw_{source}", checked_at=datetime.now(UTC))
         suite: Suite = load_module(f"raw_{source}").build([file_id for file_id, _ in pending])
-        if not pending:
-            log.info("%s: every %s file has its verdict, nothing to check", suite.name, source)
-            return GateResult(run_id=run_id, suite=suite.name, checked_at=datetime.now(UTC))
         gate, held = judge(url, suite, pending, run_id)
         with conn.transaction():
             for file_id, _ in pending:

@@ -1,0 +1,94 @@
+"""10M events end to end: the demo sample plus ten 1M-line event files, one `python -m metrics_local run` on a new
+database (ingest, gates, dbt, KPI checks, report and alerts), each stage's time and the peak memory of the run's
+processes; then the report's and the dashboard's queries on the warehouse it built (p95, bench/bi_queries.py).
+
+Goal: <= 600 s end to end on 2 cores. A stage's time is the sum of its tasks' times (the run's progress lines);
+"airflow" is the rest: start-up, parsing and scheduling. The peak memory is the largest of the run's processes (the
+PostgreSQL server is not one of them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import resource
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from metrics_local.bench import bi_queries
+from metrics_local.sample import generate
+from metrics_local.sample.bench import write_bench_events
+from metrics_local.scratch import scratch_database, server
+from metrics_warehouse.settings import BENCH_SERVER_URL, PROJECT_ROOT, VAR_DIR
+
+DELIVERY = "2026-11-15"  # the sample's last day: the bench files' events lie in the 30 days before it
+# "[ 7/61] gates      check_raw_events      ok (12s)": the stage and the task's seconds
+PROGRESS = re.compile(r"^\s*\[\s*\d+/\d+\]\s+(?P<stage>.{10})\s+\S+\s+ok \((?P<seconds>\d+)s\)")
+
+
+def landing(root: Path, files: int, lines: int) -> Path:
+    """The demo sample with `files` event files of `lines` lines added (written once, kept for the next bench)."""
+    landing = root / f"landing-{files}x{lines}"
+    if not (landing / ".complete").exists():
+        generate(landing, progress=False)
+        for number in range(files):
+            write_bench_events(landing / "events" / DELIVERY / f"bench-{number:02}.jsonl", lines, seed=number)
+        (landing / ".complete").touch()
+    return landing
+
+
+def run(landing: Path, url: str, root: Path) -> tuple[float, Counter[str], float]:
+    """One pipeline run: wall seconds, seconds per stage, peak RSS of its largest process in MB."""
+    env = {
+        **os.environ,
+        "METRICS_LANDING_DIR": str(landing),
+        "METRICS_WAREHOUSE_URL": url,
+        "METRICS_REPORT_DIR": str(root / "report"),
+        "METRICS_VAR_DIR": str(root / "var"),
+        "AIRFLOW_HOME": str(root / "var" / "airflow"),
+    }
+    stages: Counter[str] = Counter()
+    started = time.perf_counter()
+    command = [sys.executable, "-m", "metrics_local", "run"]
+    with subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True) as process:
+        for line in process.stdout:
+            print(f"    {line}", end="")
+            if match := PROGRESS.match(line):
+                stages[match["stage"].strip()] += int(match["seconds"])
+    elapsed = time.perf_counter() - started
+    if process.returncode != 0:
+        raise RuntimeError(f"the 10M run failed: its log is under {root / 'var' / 'logs'}")
+    stages["airflow"] = max(0.0, elapsed - sum(stages.values()))
+    return elapsed, stages, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def main(argv: list[str] | None = None) -> dict[str, float]:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--files", type=int, default=10)
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    args = parser.parse_args(argv)
+    root = VAR_DIR / "bench" / "e2e"
+    zone = landing(root, args.files, args.lines)
+    with server(BENCH_SERVER_URL) as server_url, scratch_database(server_url, "mw_bench_e2e") as url:
+        elapsed, stages, peak_mb = run(zone, url, root)
+        p95 = bi_queries.p95_ms(url)
+    events = args.files * args.lines
+    print(f"\n{events:,} events (+ the demo sample) end to end: {elapsed:.0f} s (goal <= 600 s)")
+    for stage, seconds in stages.most_common():
+        print(f"  {stage:<12}{seconds:7.0f} s")
+    print(f"  peak RSS of the run's largest process: {peak_mb:.0f} MB")
+    print(f"  BI queries on its warehouse: p95 {p95:.1f} ms (goal <= 50 ms)")
+    return {
+        "e2e_10m_s": elapsed,
+        **{f"e2e_10m_{stage.replace(' ', '_').lower()}_s": float(s) for stage, s in stages.items()},
+        "e2e_10m_peak_rss_mb": peak_mb,
+        "e2e_10m_bi_query_p95_ms": p95,
+    }
+
+
+if __name__ == "__main__":
+    main()
