@@ -7,8 +7,8 @@
 3. `check_raw_<source>` runs the Great Expectations suite on every file of the source without a verdict yet; a file
    with a critical failure is held back from the marts (and alerted), every other file goes on to dbt.
 4. `create_incremental_relations` builds the incremental models once on a new warehouse (their unit tests need them).
-5. `dbt_inputs_changed` skips the rest of the run when nothing was loaded and the dbt project did not change since the
-   last successful build (`ops.dbt_builds`): the tables would come out the same.
+5. `dbt_inputs_changed` skips the rest of the run when nothing was loaded, held or released and the dbt project did not
+   change since the last successful build (`ops.dbt_builds`): the tables would come out the same.
 6. `dbt` builds every model as its own task (Cosmos, `dbt build` per node in the task's own process: the model, its unit
    tests and data tests); `record_dbt_build` records what the build read.
 7. `check_kpi_marts` validates the KPI marts; `publish` writes the HTML report and evaluates the alert rules.
