@@ -147,7 +147,9 @@ def _load_records(
     if landing_file.source == "events":
         result.encoding, blocks = events.read(landing_file.path, context, result.file_id)
         with conn.transaction():
-            _copy_blocks(conn, events.TABLE, events.COLUMNS, blocks, landing_file, result, quarantine)
+            _copy_blocks(
+                conn, events.TABLE, events.COLUMNS, blocks, landing_file, result, quarantine, events.COPY_FORMAT
+            )
         return
     spec = csv_sources.SOURCES[landing_file.source]
     for encoding in csv_sources.ENCODINGS:
@@ -186,12 +188,14 @@ def _copy_blocks(
     landing_file: LandingFile,
     result: FileResult,
     quarantine: IO[str],
+    copy_format: str = "text",
 ) -> None:
     file_id = result.file_id
-    with cursor_copy(conn, f"copy {table} (file_id, line_number, {', '.join(columns)}) from stdin") as copy:
+    statement = f"copy {table} (file_id, line_number, {', '.join(columns)}) from stdin (format {copy_format})"
+    with cursor_copy(conn, statement) as copy:
         for block in blocks:
-            if block.copy_text:
-                copy.write(block.copy_text)
+            if block.copy_data:
+                copy.write(block.copy_data)
             result.records_read += block.loaded + len(block.others)
             result.records_loaded += block.loaded
             for line_number, raw, outcome in block.others:

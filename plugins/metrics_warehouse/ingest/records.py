@@ -24,15 +24,15 @@ class Skipped:
 # (record's first line number, the record as received, its outcome)
 Outcome = tuple[int, str, Row | RecordRejected | Skipped]
 Records = Iterator[Outcome]
-BLOCK_ROWS = 4096  # about 1 MB of COPY text for an events file
+BLOCK_ROWS = 4096
 
 
 @dataclass
 class Block:
-    """Consecutive records of a file: the accepted ones as COPY text (file_id and line number first), the others as
-    their outcomes, in line order."""
+    """Consecutive records of a file: the accepted ones as COPY data (file_id and line number first: text, or bytes
+    in the binary format), the others as their outcomes, in line order."""
 
-    copy_text: str
+    copy_data: str | bytes | bytearray
     loaded: int
     others: list[Outcome]
 

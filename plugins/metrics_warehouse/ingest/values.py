@@ -54,10 +54,11 @@ def normalise(text: str) -> str:
 
 
 def parse_timestamp(value: object, field: str, source_zone: tzinfo) -> datetime:
-    """Epoch milliseconds (a JSON integer or digits) or ISO-8601, as an aware datetime (naive: in `source_zone`)."""
+    """Epoch milliseconds (a JSON integer or digits) or ISO-8601 (naive: in `source_zone`), as a datetime in UTC (which
+    compares with another in UTC several times faster than across offsets)."""
     if type(value) is str and _TIMESTAMP_COMMON.fullmatch(value):
         try:
-            return datetime.fromisoformat(value)
+            return datetime.fromisoformat(value).astimezone(UTC)
         except ValueError:
             pass  # no such day: the general path below says so
     if type(value) is int:
@@ -90,7 +91,7 @@ def parse_timestamp(value: object, field: str, source_zone: tzinfo) -> datetime:
             int(second or 0),
             int((fraction or "")[:6].ljust(6, "0")),
             tzinfo=zone,
-        )
+        ).astimezone(UTC)
     except ValueError:
         raise RecordRejected(f"bad_timestamp:{field}", f"{field} {value!r} is not a calendar date") from None
 
