@@ -38,6 +38,8 @@ class Settings:
     # Plausibility bounds (README: Value rules): a money amount or a count beyond them is quarantined as out_of_range.
     max_amount: Decimal = Decimal("1e9")
     max_count: int = 10**12
+    # Files of a source loaded at the same time, each on its own connection (a server process each).
+    ingest_workers: int = os.cpu_count() or 1
 
     @property
     def reporting_zone(self) -> ZoneInfo:
@@ -62,4 +64,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         bi_password=env.get("METRICS_BI_PASSWORD") or None,
         max_amount=Decimal(env.get("METRICS_MAX_AMOUNT") or Settings.max_amount),
         max_count=int(Decimal(env.get("METRICS_MAX_COUNT") or Settings.max_count)),
+        ingest_workers=max(1, int(env.get("METRICS_INGEST_WORKERS") or Settings.ingest_workers)),
     )

@@ -336,6 +336,44 @@ def test_concurrent_runs_never_load_a_file_twice(tmp_path: Path, fresh_url: str)
     assert scalar(url, "select count(distinct event_id) from raw.events") == 30_000
 
 
+def test_several_files_at_once_load_as_one_after_the_other_would(tmp_path: Path, new_database) -> None:
+    """Files loaded by several workers: file ids in discovery order, the first copy of a content loaded, the others
+    duplicates, the same ledger and rows as one worker leaves."""
+
+    def lines(tag: str) -> str:
+        return "".join(
+            f'{{"event_id":"{tag}-{i}","event_name":"login","event_time":1761957000000}}\n' for i in range(3000)
+        )
+
+    for name, tag in (("a", "a"), ("b", "b"), ("c", "c"), ("d", "b"), ("e", "e"), ("f", "b")):
+        write(tmp_path / f"events/2026-11-01/{name}.jsonl", lines(tag))
+    columns = "file_id, path, status, records_loaded"
+    ledgers, results = [], []
+    for workers in ("3", "1"):
+        with new_database() as url:
+            settings = load_settings({"METRICS_LANDING_DIR": str(tmp_path), "METRICS_INGEST_WORKERS": workers})
+            results.append([(r.path, r.status, r.file_id) for r in ingest_source(url, settings, "events", workers)])
+            with psycopg.connect(url) as conn:
+                ledgers.append(conn.execute(f"select {columns} from ops.ingest_ledger order by file_id").fetchall())
+                ledgers[-1].append(
+                    conn.execute("select count(*), min(file_id), max(file_id) from raw.events").fetchone()
+                )
+    assert results[0] == results[1]
+    assert ledgers[0] == ledgers[1]
+    assert [path for path, _, _ in results[0]] == [f"events/2026-11-01/{name}.jsonl" for name in "abcdef"]
+    assert [status for _, status, _ in results[0]] == [
+        "loaded",
+        "loaded",
+        "loaded",
+        "duplicate_file",
+        "loaded",
+        "duplicate_file",
+    ]
+    file_ids = [file_id for _, _, file_id in results[0]]
+    assert file_ids == sorted(file_ids)
+    assert ledgers[0][-1][0] == 4 * 3000
+
+
 def test_a_changed_file_under_a_loaded_path_is_refused_and_never_counted_twice(tmp_path: Path, fresh_url: str) -> None:
     path = write(tmp_path / "events/2026-11-01/half.jsonl", EVENT_LINES[0] + "\n")
     run_ingest(fresh_url, tmp_path, "first")

@@ -46,6 +46,17 @@ def _slice(source: Path, lines: int, target: Path) -> Path:
     return target
 
 
+def _split(source: Path, files: int, lines: int, folder: Path) -> Path:
+    """The source's first `lines` lines as `files` files of a delivery folder (of its own: nothing else is in it)."""
+    if not folder.exists():
+        folder.mkdir(parents=True)
+        with source.open("rb") as src:
+            for part in range(files):
+                with (folder / f"part-{part}.jsonl").open("wb") as dst:
+                    dst.writelines(itertools.islice(src, lines // files))
+    return folder
+
+
 def _valid_only(source: Path, target: Path) -> Path:
     """The JSON-object lines of a file: jsonb COPY (and the slow references) cannot take the planted bad lines."""
     import orjson
@@ -66,13 +77,17 @@ def _valid_only(source: Path, target: Path) -> Path:
 # --- contenders (run in a child process: `python -m metrics_local.bench.ingest --contender NAME FILE URL`) ---
 
 
-def _project_loader(path: Path, url: str) -> int:
+def _project_loader(path: Path, url: str, workers: int | None = None) -> int:
+    """`path`: one landing file, or a delivery folder of several (loaded `workers` at a time; unset: the default)."""
     from metrics_warehouse.ingest.runner import ingest_source
     from metrics_warehouse.settings import load_settings
 
-    settings = load_settings({"METRICS_LANDING_DIR": str(path.parents[2])})
-    (result,) = ingest_source(url, settings, "events", "bench")
-    return result.records_read
+    env = {"METRICS_LANDING_DIR": str(path.parents[1] if path.is_dir() else path.parents[2])}
+    if workers is not None:
+        env["METRICS_INGEST_WORKERS"] = str(workers)
+    results = ingest_source(url, load_settings(env), "events", "bench")
+    assert all(result.status == "loaded" for result in results), results
+    return sum(result.records_read for result in results)
 
 
 def _jsonb_copy(path: Path, url: str) -> int:
@@ -136,7 +151,14 @@ def _dlt(path: Path, url: str) -> int:
     return sum(1 for _ in path.open("rb"))
 
 
-CONTENDERS = {"loader": _project_loader, "jsonb_copy": _jsonb_copy, "pandas": _pandas_to_sql, "dlt": _dlt}
+CONTENDERS = {
+    "loader": _project_loader,
+    "jsonb_copy": _jsonb_copy,
+    "pandas": _pandas_to_sql,
+    "dlt": _dlt,
+    "files_pool": _project_loader,
+    "files_1_worker": lambda path, url: _project_loader(path, url, workers=1),
+}
 
 
 def _measure(name: str, path: Path, url: str) -> Figure:
@@ -147,13 +169,15 @@ def _measure(name: str, path: Path, url: str) -> Figure:
         text=True,
     ).stdout
     rows, seconds, peak_kb = output.split()[-3:]
-    return Figure(name, int(rows), float(seconds), path.stat().st_size / 1e6, int(peak_kb) / 1024)
+    size = sum(file.stat().st_size for file in path.iterdir()) if path.is_dir() else path.stat().st_size
+    return Figure(name, int(rows), float(seconds), size / 1e6, int(peak_kb) / 1024)
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--slow-lines", type=int, default=100_000, help="slice for pandas and dlt")
+    parser.add_argument("--files", type=int, default=4, help="the several-files case: the big file's lines in N files")
     parser.add_argument("--contender", nargs=3, metavar=("NAME", "FILE", "URL"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.contender:
@@ -171,9 +195,14 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         write_bench_events(big, args.lines)
     valid = _valid_only(big, root / "valid" / big.name)
     small = _slice(valid, args.slow_lines, root / "slice" / "events" / DELIVERY / "slice.jsonl")
+    several = _split(
+        big, args.files, args.lines, root / f"files-{args.files}x{args.lines // args.files}" / "events" / DELIVERY
+    )
     figures = []
+    contenders = (("jsonb_copy", valid), ("loader", big), ("pandas", small), ("dlt", small))
+    contenders += (("files_pool", several), ("files_1_worker", several))
     with server(BENCH_SERVER_URL) as server_url:
-        for name, path in (("jsonb_copy", valid), ("loader", big), ("pandas", small), ("dlt", small)):
+        for name, path in contenders:
             with scratch_database(server_url, f"mw_bench_{name}") as url:
                 figures.append(_measure(name, path, url))
                 print(f"  measured {name}", file=sys.stderr)
@@ -194,7 +223,16 @@ def report(figures: list[Figure]) -> dict[str, float]:
     print(f"  loader / pandas       {loader / by_name['pandas'].rows_per_second:6.1f}x  (goal >= 20x)")
     print(f"  loader / dlt          {loader / by_name['dlt'].rows_per_second:6.1f}x  (goal >= 10x)")
     print(f"  loader peak RSS       {by_name['loader'].peak_rss_mb:6.0f} MB (goal <= 300 MB)")
+    pool, one = by_name["files_pool"], by_name["files_1_worker"]
+    print(
+        f"  several files         {one.seconds / pool.seconds:6.2f}x  ({one.rows:,} lines: {pool.seconds:.1f} s with "
+        f"METRICS_INGEST_WORKERS at its default, {one.seconds:.1f} s with 1; peak RSS {pool.peak_rss_mb:.0f} MB)"
+    )
     return {
+        "files_pool_s": pool.seconds,
+        "files_1_worker_s": one.seconds,
+        "files_pool_speedup": one.seconds / pool.seconds,
+        "files_pool_peak_rss_mb": pool.peak_rss_mb,
         "loader_rows_per_s": loader,
         "jsonb_copy_rows_per_s": by_name["jsonb_copy"].rows_per_second,
         "loader_vs_jsonb_copy": vs_copy,

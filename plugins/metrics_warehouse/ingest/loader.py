@@ -16,15 +16,14 @@ from typing import IO
 import orjson
 import psycopg
 
-from metrics_warehouse.ingest import csv_sources, events
+from metrics_warehouse.ingest import csv_sources, events, records
 from metrics_warehouse.ingest.landing import LandingFile
 from metrics_warehouse.ingest.reasons import FileRejected
-from metrics_warehouse.ingest.records import ReadContext, Records, Skipped, copy_line
+from metrics_warehouse.ingest.records import Block, ReadContext, Skipped, copy_line
 from metrics_warehouse.settings import Settings
 
 log = logging.getLogger(__name__)
 
-_BATCH_ROWS = 2000
 _SPOOL_BYTES = 16 << 20
 
 
@@ -45,9 +44,10 @@ class FileResult:
 
 
 def load_file(
-    conn: psycopg.Connection, landing_file: LandingFile, load_id: str, settings: Settings
+    conn: psycopg.Connection, landing_file: LandingFile, file_id: int, load_id: str, settings: Settings
 ) -> FileResult | None:
-    """Load a file unless this path with this content was seen before (then None). `conn` must be in autocommit mode.
+    """Load a file as `file_id` unless this path with this content was seen before (then None). `conn` must be in
+    autocommit mode.
 
     Locks: the path's (a changed file against its earlier load), then the content's (copies under other names).
     """
@@ -60,10 +60,9 @@ def load_file(
         ).fetchall()
         if any(sha == landing_file.sha256 for sha, _, _ in earlier):
             return None
-        result = FileResult(landing_file.source, landing_file.relpath, landing_file.delivery_date.isoformat(), "loaded")
-        result.file_id = conn.execute(
-            "select nextval(pg_get_serial_sequence('ops.ingest_ledger', 'file_id'))"
-        ).fetchone()[0]
+        result = FileResult(
+            landing_file.source, landing_file.relpath, landing_file.delivery_date.isoformat(), "loaded", file_id=file_id
+        )
         result.status, result.message = _without_reading(conn, landing_file, earlier)
         if result.status is None:
             result = _read(conn, landing_file, result, settings, load_id, started_at)
@@ -146,16 +145,19 @@ def _load_records(
         if handle.read(2) in (b"\xff\xfe", b"\xfe\xff"):
             raise FileRejected("utf16", "UTF-16 text (Excel 'Unicode text'): save it as CSV UTF-8 and deliver it again")
     if landing_file.source == "events":
-        result.encoding, records = events.read(landing_file.path, context)
+        result.encoding, blocks = events.read(landing_file.path, context, result.file_id)
         with conn.transaction():
-            _copy_records(conn, events.TABLE, events.COLUMNS, records, landing_file, result, quarantine)
+            _copy_blocks(
+                conn, events.TABLE, events.COLUMNS, blocks, landing_file, result, quarantine, events.COPY_FORMAT
+            )
         return
     spec = csv_sources.SOURCES[landing_file.source]
     for encoding in csv_sources.ENCODINGS:
-        handle, records = csv_sources.open_csv(spec, landing_file.path, encoding, context)
+        handle, csv_records = csv_sources.open_csv(spec, landing_file.path, encoding, context)
         try:
             with conn.transaction():
-                _copy_records(conn, spec.table, spec.copy_columns, records, landing_file, result, quarantine)
+                blocks = records.blocks(csv_records, result.file_id)
+                _copy_blocks(conn, spec.table, spec.copy_columns, blocks, landing_file, result, quarantine)
         except FileRejected as rejected:
             if not rejected.reason == "undecodable" or encoding == csv_sources.ENCODINGS[-1]:
                 raise
@@ -178,48 +180,31 @@ def _reset(result: FileResult, quarantine: IO[str]) -> None:
     quarantine.truncate(0)
 
 
-def _copy_records(
+def _copy_blocks(
     conn: psycopg.Connection,
     table: str,
     columns: tuple[str, ...],
-    records: Records,
+    blocks: Iterator[Block],
     landing_file: LandingFile,
     result: FileResult,
     quarantine: IO[str],
+    copy_format: str = "text",
 ) -> None:
     file_id = result.file_id
-    read = loaded = quarantined = skipped = 0
-    batch: list[str] = []
-    with cursor_copy(conn, f"copy {table} (file_id, line_number, {', '.join(columns)}) from stdin") as copy:
-        for line_number, raw, outcome in records:
-            read += 1
-            if type(outcome) is tuple:
-                batch.append(_copy_line(file_id, line_number, outcome))
-                loaded += 1
-                if len(batch) >= _BATCH_ROWS:
-                    copy.write("".join(batch))
-                    batch.clear()
-            elif type(outcome) is Skipped:
-                skipped += 1
-            else:
-                quarantined += 1
+    statement = f"copy {table} (file_id, line_number, {', '.join(columns)}) from stdin (format {copy_format})"
+    with cursor_copy(conn, statement) as copy:
+        for block in blocks:
+            if block.copy_data:
+                copy.write(block.copy_data)
+            result.records_read += block.loaded + len(block.others)
+            result.records_loaded += block.loaded
+            for line_number, raw, outcome in block.others:
+                if type(outcome) is Skipped:
+                    result.records_skipped += 1
+                    continue
+                result.records_quarantined += 1
                 fields = (landing_file.source, landing_file.relpath, outcome.reason, outcome.message, _storable(raw))
                 quarantine.write(copy_line(file_id, line_number, fields))
-        if batch:
-            copy.write("".join(batch))
-    result.records_read += read
-    result.records_loaded += loaded
-    result.records_quarantined += quarantined
-    result.records_skipped += skipped
-
-
-def _copy_line(file_id: int, line_number: int, row: tuple) -> str:
-    """copy_line, without escaping field by field in the common case of a row with nothing to escape."""
-    if None not in row:
-        fields = "\t".join(row)
-        if fields.count("\t") == len(row) - 1 and "\\" not in fields and "\n" not in fields and "\r" not in fields:
-            return f"{file_id}\t{line_number}\t{fields}\n"
-    return copy_line(file_id, line_number, row)
 
 
 def _storable(raw: str) -> str:

@@ -24,6 +24,17 @@ class Skipped:
 # (record's first line number, the record as received, its outcome)
 Outcome = tuple[int, str, Row | RecordRejected | Skipped]
 Records = Iterator[Outcome]
+BLOCK_ROWS = 4096
+
+
+@dataclass
+class Block:
+    """Consecutive records of a file: the accepted ones as COPY data (file_id and line number first: text, or bytes
+    in the binary format), the others as their outcomes, in line order."""
+
+    copy_data: str | bytes | bytearray
+    loaded: int
+    others: list[Outcome]
 
 
 @dataclass(frozen=True)
@@ -67,3 +78,19 @@ def copy_text(value: str | None) -> str:
 
 def copy_line(file_id: int, line_number: int, row: Row) -> str:
     return f"{file_id}\t{line_number}\t" + "\t".join(map(copy_text, row)) + "\n"
+
+
+def blocks(records: Records, file_id: int) -> Iterator[Block]:
+    """The records of a per-record reader (the CSV sources), in blocks."""
+    lines: list[str] = []
+    others: list[Outcome] = []
+    for line_number, raw, outcome in records:
+        if type(outcome) is tuple:
+            lines.append(copy_line(file_id, line_number, outcome))
+        else:
+            others.append((line_number, raw, outcome))
+        if len(lines) + len(others) >= BLOCK_ROWS:
+            yield Block("".join(lines), len(lines), others)
+            lines, others = [], []
+    if lines or others:
+        yield Block("".join(lines), len(lines), others)

@@ -30,6 +30,12 @@ TIMESTAMP = re.compile(
     rf"^{_DATE}(?:[Tt ]([01][0-9]|2[0-3]):([0-5][0-9])(?::([0-5][0-9])(?:[.,]([0-9]{{1,9}}))?)?"
     r"[ \t]*(?:([Zz])|([+-])(0[0-9]|1[0-4])(?::?([0-5][0-9]))?)?)?$"
 )
+# The common case of TIMESTAMP, already normalised: seconds, at most microseconds, `Z` or a `±hh:mm` offset. Python's
+# own ISO reader parses it to the same instant, several times faster (it runs once per event).
+_TIMESTAMP_COMMON = re.compile(
+    r"[12][0-9]{3}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+    r"(?:\.[0-9]{1,6})?(?:Z|[+-](?:0[0-9]|1[0-4]):[0-5][0-9])"
+)
 # ISO-8601 basic format, with the `T` (so it is never mistaken for epoch milliseconds): 20261101T160000Z.
 TIMESTAMP_BASIC = re.compile(
     r"^([12][0-9]{3})(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3])([0-5][0-9])(?:([0-5][0-9])"
@@ -48,7 +54,13 @@ def normalise(text: str) -> str:
 
 
 def parse_timestamp(value: object, field: str, source_zone: tzinfo) -> datetime:
-    """Epoch milliseconds (a JSON integer or digits) or ISO-8601, as an aware datetime (naive: in `source_zone`)."""
+    """Epoch milliseconds (a JSON integer or digits) or ISO-8601 (naive: in `source_zone`), as a datetime in UTC (which
+    compares with another in UTC several times faster than across offsets)."""
+    if type(value) is str and _TIMESTAMP_COMMON.fullmatch(value):
+        try:
+            return datetime.fromisoformat(value).astimezone(UTC)
+        except ValueError:
+            pass  # no such day: the general path below says so
     if type(value) is int:
         value = str(value)
     elif type(value) is not str:
@@ -79,7 +91,7 @@ def parse_timestamp(value: object, field: str, source_zone: tzinfo) -> datetime:
             int(second or 0),
             int((fraction or "")[:6].ljust(6, "0")),
             tzinfo=zone,
-        )
+        ).astimezone(UTC)
     except ValueError:
         raise RecordRejected(f"bad_timestamp:{field}", f"{field} {value!r} is not a calendar date") from None
 
