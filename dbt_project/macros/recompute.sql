@@ -1,23 +1,46 @@
 {#-
-    Incremental helpers downstream of fct_events. Such a model keeps `file_id`, the newest ledger file its rows were
-    built from (its watermark). An incremental run recomputes exactly what a new file can change:
+    Incremental helpers downstream of fct_events. Such a model has a watermark: the newest ledger file its rows were
+    built from (a `file_id` column of the marts helpers; for a KPI table, kept in marts.model_watermarks by the post-hook
+    `save_watermark()`). An incremental run recomputes exactly what a newer file can change:
 
     - the business dates of fct_events rows from files newer than the watermark (new events, late events of any date,
       copies found late that now win), by fct_events' file_id index;
-    - the last var('lookback_days') dates, as fct_events rewrites them (the old date of a winner replaced there);
+    - the last var('lookback_days') dates, as fct_events rewrites them (the old date of a winner replaced there; a winner
+      replaced before that window needs `make backfill` over its old date);
     - a backfill's range (vars backfill_start / backfill_end).
 
-    The pre-hook `recompute_dates_start(key)` stores the keys to recompute in the session's temporary table
+    The pre-hook `recompute_start(key_column, keys_sql)` stores the keys to recompute in the session's temporary table
     `recomputed_keys` (dropped at commit) and deletes them from the model's table; the model then selects exactly those
-    keys from `recomputed_keys`, so rows whose events are gone disappear too. The materialization inserts them.
+    keys (`is_recomputed`), so rows whose events are gone disappear too. The materialization inserts them.
 -#}
 
-{#- The dates a new file can have changed, for a model whose watermark column is `file_id`. -#}
-{% macro changed_event_dates() -%}
+{#- The watermark of a model with a `file_id` column. -#}
+{% macro file_id_watermark() -%}
+    (select coalesce(max(watermark.file_id), 0) from {{ this }} as watermark)
+{%- endmacro %}
+
+{#- The watermark of a KPI table, and the post-hook that saves it: the newest file in fct_events when it was built. -#}
+{% macro saved_watermark() -%}
+    (select coalesce(max(saved.file_id), 0) from marts.model_watermarks as saved where saved.model = '{{ this }}')
+{%- endmacro %}
+
+{% macro create_watermarks() -%}
+    create table if not exists marts.model_watermarks (model text primary key, file_id bigint not null)
+{%- endmacro %}
+
+{% macro save_watermark() -%}
+    {{ create_watermarks() }};
+    insert into marts.model_watermarks (model, file_id)
+    select '{{ this }}', coalesce(max(built.file_id), 0) from {{ ref('fct_events') }} as built
+    on conflict (model) do update set file_id = excluded.file_id
+{%- endmacro %}
+
+{#- The dates a file newer than `watermark` can have changed. -#}
+{% macro changed_event_dates(watermark=file_id_watermark()) -%}
     {%- set backfill = backfill_range() -%}
     select new_events.event_date
     from {{ ref('fct_events') }} as new_events
-    where new_events.file_id > (select coalesce(max(watermark.file_id), 0) from {{ this }} as watermark)
+    where new_events.file_id > {{ watermark }}
     union
     select lookback.event_date::date
     from generate_series(
@@ -65,7 +88,7 @@
 -#}
 {% macro changed_money_events() -%}
     {%- set backfill = backfill_range() -%}
-    {%- set watermark = '(select coalesce(max(watermark.file_id), 0) from ' ~ this ~ ' as watermark)' -%}
+    {%- set watermark = file_id_watermark() -%}
     select new_events.event_id as key
     from {{ ref('fct_events') }} as new_events
     where new_events.file_id > {{ watermark }}
@@ -89,4 +112,55 @@
     from {{ ref('fct_events') }} as in_range
     where in_range.event_date between {{ backfill[0] }} and {{ backfill[1] }}
     {%- endif %}
+{%- endmacro %}
+
+{#-
+    Pre-hook of a KPI table keyed by `date_column` whose rows depend on the days before (trailing windows, running
+    totals): every date from the earliest one a newer file can change (events, spend, an fx rate repricing money from
+    its date on) to the newest event date is recomputed.
+-#}
+{% macro recompute_dates_from_start(date_column) -%}
+    {%- if is_incremental() -%}
+        {%- set watermark = saved_watermark() -%}
+        {%- set changed_dates -%}
+            {{ changed_event_dates(watermark) }}
+            union
+            select spend.spend_date
+            from {{ ref('stg_raw__marketing_spend') }} as spend
+            where spend.file_id > {{ watermark }}
+            union
+            select rates.rate_date
+            from {{ ref('stg_raw__fx_rates') }} as rates
+            where rates.file_id > {{ watermark }}
+        {%- endset -%}
+        {{ create_watermarks() }};
+        {{ recompute_start(date_column, (
+            "select recomputed.key::date as key from generate_series("
+            ~ "(select min(changed.event_date) from (" ~ changed_dates ~ ") as changed), "
+            ~ "(select max(latest.event_date) from " ~ ref('fct_events') ~ " as latest), "
+            ~ "interval '1 day') as recomputed (key)"
+        )) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- In a model recomputed by `recompute_dates_from_start`: the first date recomputed (null on a full build). -#}
+{% macro recomputed_from() -%}
+    {%- if is_incremental() -%}
+        (select min(recomputed_keys.key) from recomputed_keys)
+    {%- else -%}
+        null::date
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The model's `column` on the day before the first recomputed date (kept by the run; null on a full build). -#}
+{% macro kept_before_recomputed(column, date_column) -%}
+    {%- if is_incremental() -%}
+        (
+            select previous.{{ column }}
+            from {{ this }} as previous
+            where previous.{{ date_column }} = {{ recomputed_from() }} - 1
+        )
+    {%- else -%}
+        null
+    {%- endif -%}
 {%- endmacro %}

@@ -17,8 +17,23 @@ recomputed as (
     where event_name in ('purchase', 'refund') and {{ is_recomputed('event_id') }}
 ),
 
+-- the money copies in the files of those events (materialized: hashed below, never rescanned per event)
+raw_money_copies as materialized (
+    select
+        event_id,
+        file_id,
+        line_number,
+        currency,
+        amount,
+        cost
+    from raw_events
+    where
+        event_name in ('purchase', 'refund')
+        and file_id = any(array(select distinct rebuilt.file_id from recomputed as rebuilt))
+),
+
 money_events as (
-    -- the winning raw copy of each clean event: same event_id, same file, first line; the raw lookup is by file
+    -- the winning raw copy of each clean event: same event_id, same file, first line
     select distinct on (recomputed.event_id)
         recomputed.event_id,
         recomputed.event_name,
@@ -26,19 +41,16 @@ money_events as (
         recomputed.user_id,
         recomputed.event_at,
         recomputed.event_date,
-        raw_events.currency,
-        raw_events.amount,
-        raw_events.cost,
+        raw_money_copies.currency,
+        raw_money_copies.amount,
+        raw_money_copies.cost,
         recomputed.file_id
     from recomputed
-    inner join raw_events
+    inner join raw_money_copies
         on
-            recomputed.event_id = raw_events.event_id
-            and recomputed.file_id = raw_events.file_id
-    where
-        raw_events.event_name in ('purchase', 'refund')
-        and raw_events.file_id = any(array(select distinct rebuilt.file_id from recomputed as rebuilt))
-    order by recomputed.event_id asc, raw_events.line_number asc
+            recomputed.event_id = raw_money_copies.event_id
+            and recomputed.file_id = raw_money_copies.file_id
+    order by recomputed.event_id asc, raw_money_copies.line_number asc
 ),
 
 converted as (
