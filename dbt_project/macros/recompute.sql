@@ -21,7 +21,11 @@
 
 {#- The watermark of a KPI table, and the post-hook that saves it: the newest file in fct_events when it was built. -#}
 {% macro saved_watermark() -%}
-    (select coalesce(max(saved.file_id), 0) from marts.model_watermarks as saved where saved.model = '{{ this }}')
+    (
+        select coalesce(max(saved.file_id), 0)
+        from marts.model_watermarks as saved
+        where saved.model = '{{ this.schema }}.{{ this.identifier }}'
+    )
 {%- endmacro %}
 
 {% macro create_watermarks() -%}
@@ -31,7 +35,8 @@
 {% macro save_watermark() -%}
     {{ create_watermarks() }};
     insert into marts.model_watermarks (model, file_id)
-    select '{{ this }}', coalesce(max(built.file_id), 0) from {{ ref('fct_events') }} as built
+    select '{{ this.schema }}.{{ this.identifier }}', coalesce(max(built.file_id), 0)
+    from {{ ref('fct_events') }} as built
     on conflict (model) do update set file_id = excluded.file_id
 {%- endmacro %}
 
