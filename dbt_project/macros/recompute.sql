@@ -1,12 +1,12 @@
 {#-
     Incremental helpers downstream of fct_events. Such a model has a watermark: the newest ledger file its rows were
-    built from (a `file_id` column of the marts helpers; for a KPI table, kept in marts.model_watermarks by the post-hook
-    `save_watermark()`). An incremental run recomputes exactly what a newer file can change:
+    built from (a `file_id` column of the marts helpers; for a KPI table, kept in marts.model_watermarks by the
+    post-hook `save_watermark()`). An incremental run recomputes exactly what a newer file can change:
 
     - the business dates of fct_events rows from files newer than the watermark (new events, late events of any date,
       copies found late that now win), by fct_events' file_id index;
-    - the last var('lookback_days') dates, as fct_events rewrites them (the old date of a winner replaced there; a winner
-      replaced before that window needs `make backfill` over its old date);
+    - the last var('lookback_days') dates, as fct_events rewrites them (the old date of a winner replaced there; a
+      winner replaced before that window needs `make backfill` over its old date);
     - a backfill's range (vars backfill_start / backfill_end).
 
     The pre-hook `recompute_start(key_column, keys_sql)` stores the keys to recompute in the session's temporary table
