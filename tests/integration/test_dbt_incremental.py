@@ -1,7 +1,9 @@
 """Incremental facts equal a full refresh, whatever the sequence of runs; a backfill rebuilds exactly its date range.
 
-Raw rows are inserted straight into raw.* and ops.ingest_ledger (as ingestion would), in two batches, then the real
+Raw rows are inserted straight into raw.* and ops.ingest_ledger (as ingestion would), in batches, then the real
 dbt project runs against the test database: incremental builds, a run with nothing new, a full refresh and a backfill.
+The whole project (the KPI layer too) is then built the same way with a third batch of late data, table by table equal
+to a full refresh.
 """
 
 from __future__ import annotations
@@ -232,10 +234,26 @@ def batch_two() -> list[RawFile]:
     return [events, found_late, feedback, surveys, spend, fx_rates]
 
 
+def batch_three() -> list[RawFile]:
+    """A new day, and late data for old dates: a purchase and a login long before the lookback, an fx rate that
+    reprices the USD purchases of 10-29."""
+    events = RawFile("events", date(2026, 11, 4))
+    events.rows = _daily_events(date(2026, 11, 3), range(2, 16))
+    order = {"order_id": "o-late", "amount": 50, "currency": "USD"}
+    events.rows += [
+        _event("late-purchase", "purchase", datetime(2026, 10, 21, 10, tzinfo=SHANGHAI), "u3", properties=order),
+        _event("late-login", "login", datetime(2026, 10, 22, 10, tzinfo=SHANGHAI), "u2"),
+    ]
+    fx_rates = RawFile("fx_rates", date(2026, 11, 4))
+    fx_rates.rows = [{"date": "2026-10-29", "currency": "USD", "rate": "7.00"}]
+    return [events, fx_rates]
+
+
 @dataclass
 class Dbt:
     url: str
     target_path: Path
+    selection: list[str] = field(default_factory=lambda: SELECTION)
 
     def __call__(self, *args: str) -> str:
         env = {
@@ -252,7 +270,7 @@ class Dbt:
 
     def build(self, *args: str) -> str:
         return self(
-            "build", *SELECTION, "--indirect-selection", "cautious", "--exclude-resource-type", "unit_test", *args
+            "build", *self.selection, "--indirect-selection", "cautious", "--exclude-resource-type", "unit_test", *args
         )
 
 
@@ -366,3 +384,49 @@ def test_backfill_rebuilds_exactly_its_range(pg_url: str, dbt: Dbt, incremental_
     assert tampered_outside > 0
     assert still_tampered == [(date(2026, 11, 2),)] * tampered_outside
     assert _snapshot(pg_url)["marts.fct_events"] == expected
+
+
+def _table_hashes(url: str, schemas: tuple[str, ...]) -> dict[str, str]:
+    """md5 of each table's rows as text, in order, for every table of `schemas`."""
+    with connection.connect(url) as conn:
+        tables = [
+            f"{schema}.{name}"
+            for schema, name in conn.execute(
+                "select schemaname, tablename from pg_tables where schemaname = any(%s) order by 1, 2", (list(schemas),)
+            )
+        ]
+        return {
+            table: conn.execute(
+                f"select md5(coalesce(string_agg(t::text, E'\\n' order by t::text), '')) from {table} as t"
+            ).fetchone()[0]
+            for table in tables
+        }
+
+
+def test_kpi_layer_incremental_equals_a_full_refresh(fresh_url: str, tmp_path: Path) -> None:
+    dbt = Dbt(fresh_url, tmp_path / "dbt_target", selection=[])
+    for batch in (batch_one(), batch_two(), batch_three()):
+        with connection.connect(fresh_url) as conn:
+            _insert(conn, batch)
+        dbt.build()
+    dbt.build()
+    log = (dbt.target_path / "logs" / "dbt.log").read_text()
+    for model in ("marts.fct_user_active_days", "marts.fct_money_events", "kpi.kpi_daily"):
+        quoted = r"\.".join(f'"{part}"' for part in model.split("."))
+        assert re.search(rf'delete from "[^"]+"\.{quoted}', log), f"{model} did not run incrementally"
+    incremental = _table_hashes(fresh_url, ("marts", "kpi"))
+    with connection.connect(fresh_url) as conn:
+        late = conn.execute(
+            """select (select count(*) from marts.fct_money_events where event_id = 'late-purchase'),
+                      (select count(*) from marts.fct_user_active_days
+                       where user_id = 'u2' and activity_date = '2026-10-22'),
+                      (select array_agg(distinct fx_rate) from marts.fct_money_events
+                       where event_date = '2026-10-29' and currency = 'USD')"""
+        ).fetchone()
+    assert late == (1, 1, [7])  # 7.00 from batch three's rate, not 7.10
+
+    dbt.build("--full-refresh")
+    full = _table_hashes(fresh_url, ("marts", "kpi"))
+    assert {table for table in full if table.startswith("kpi.")} >= {"kpi.kpi_daily", "kpi.kpi_segments_daily"}
+    assert incremental.keys() == full.keys()
+    assert [table for table in full if incremental[table] != full[table]] == []

@@ -1,4 +1,7 @@
 -- one row per date, from the first date with activity or signups to as_of_date
+-- Incremental: the dates from the earliest one new files can change are recomputed (macros/recompute.sql); the
+-- trailing windows read the 29 days before it, the running total starts from the kept day before it.
+-- depends_on: {{ ref('fct_events') }}, {{ ref('stg_raw__marketing_spend') }}, {{ ref('stg_raw__fx_rates') }}
 
 with as_of as (
     select * from {{ ref('dim_reporting_window') }}
@@ -6,6 +9,12 @@ with as_of as (
 
 active_days as (
     select * from {{ ref('fct_user_active_days') }}
+    where activity_date >= {{ recomputed_from() }} - 29 or {{ recomputed_from() }} is null
+),
+
+-- the running total and the growth rate continue from the last kept day (none on a full build)
+kept as (
+    select {{ kept_before_recomputed('cumulative_users', 'date') }}::bigint as cumulative_users
 ),
 
 users as (
@@ -19,7 +28,10 @@ money as (
 spine as (
     select spine_days.spine_day::date as date
     from as_of
-    cross join generate_series(as_of.first_date, as_of.as_of_date, interval '1 day') as spine_days (spine_day)
+    cross join
+        generate_series(
+            greatest(as_of.first_date, {{ recomputed_from() }}), as_of.as_of_date, interval '1 day'
+        ) as spine_days (spine_day)
 ),
 
 -- Distinct users over a trailing window of N days without re-scanning history per day: each user-day adds the user to
@@ -133,7 +145,10 @@ joined as (
         active_pivot.mau,
         coalesce(signups.new_users, 0)::bigint as new_users,
         -- first_date is on or before the earliest signup, so the running sum over the spine is complete
-        sum(coalesce(signups.new_users, 0)) over (order by spine.date)::bigint as cumulative_users,
+        (
+            coalesce((select kept.cumulative_users from kept), 0)
+            + sum(coalesce(signups.new_users, 0)) over (order by spine.date)
+        )::bigint as cumulative_users,
         coalesce(signups.organic_new_users, 0)::bigint as organic_new_users,
         coalesce(signups.paid_new_users, 0)::bigint as paid_new_users,
         coalesce(daily_money.orders, 0) as orders,
@@ -163,8 +178,8 @@ final as (
         new_users,
         cumulative_users,
         {{ safe_divide(
-            'cumulative_users - lag(cumulative_users) over (order by date)',
-            'lag(cumulative_users) over (order by date)',
+            'cumulative_users - lag(cumulative_users, 1, (select kept.cumulative_users from kept)) over (order by date)',
+            'lag(cumulative_users, 1, (select kept.cumulative_users from kept)) over (order by date)',
         ) }} as user_growth_rate,
         organic_new_users,
         {{ safe_divide('organic_new_users', 'new_users') }} as organic_share,

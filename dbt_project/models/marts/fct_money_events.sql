@@ -1,4 +1,6 @@
 -- one row per clean purchase or refund event, with its money converted to var('reporting_currency')
+-- Incremental: the events new files can have changed are rebuilt (macros/recompute.sql), and those a newly delivered
+-- fx rate can change (event_date on or after the rate's date).
 with
 
 clean_events as (
@@ -9,25 +11,46 @@ raw_events as (
     select * from {{ ref('stg_raw__events') }}
 ),
 
+recomputed as (
+    select *
+    from clean_events
+    where event_name in ('purchase', 'refund') and {{ is_recomputed('event_id') }}
+),
+
+-- the money copies in the files of those events (materialized: hashed below, never rescanned per event)
+raw_money_copies as materialized (
+    select
+        event_id,
+        file_id,
+        line_number,
+        currency,
+        amount,
+        cost
+    from raw_events
+    where
+        event_name in ('purchase', 'refund')
+        and file_id = any(array(select distinct rebuilt.file_id from recomputed as rebuilt))
+),
+
 money_events as (
     -- the winning raw copy of each clean event: same event_id, same file, first line
-    select distinct on (clean_events.event_id)
-        clean_events.event_id,
-        clean_events.event_name,
-        clean_events.order_id,
-        clean_events.user_id,
-        clean_events.event_at,
-        clean_events.event_date,
-        raw_events.currency,
-        raw_events.amount,
-        raw_events.cost
-    from clean_events
-    inner join raw_events
+    select distinct on (recomputed.event_id)
+        recomputed.event_id,
+        recomputed.event_name,
+        recomputed.order_id,
+        recomputed.user_id,
+        recomputed.event_at,
+        recomputed.event_date,
+        raw_money_copies.currency,
+        raw_money_copies.amount,
+        raw_money_copies.cost,
+        recomputed.file_id
+    from recomputed
+    inner join raw_money_copies
         on
-            clean_events.event_id = raw_events.event_id
-            and clean_events.file_id = raw_events.file_id
-    where clean_events.event_name in ('purchase', 'refund')
-    order by clean_events.event_id asc, raw_events.line_number asc
+            recomputed.event_id = raw_money_copies.event_id
+            and recomputed.file_id = raw_money_copies.file_id
+    order by recomputed.event_id asc, raw_money_copies.line_number asc
 ),
 
 converted as (
@@ -50,7 +73,8 @@ final as (
         cost,
         fx_rate,
         amount * fx_rate as amount_reporting,
-        cost * fx_rate as cost_reporting
+        cost * fx_rate as cost_reporting,
+        file_id
     from converted
 )
 

@@ -1,4 +1,5 @@
 -- one row per (user_id, activity_date) with at least one activity event
+-- Incremental: the dates new files can have changed are rebuilt whole (macros/recompute.sql).
 with
 
 events as (
@@ -15,9 +16,10 @@ final as (
                 where event_name = 'feature_use' and feature is not null
             ),
             '{}'::text[]
-        ) as features
+        ) as features,
+        max(file_id) as file_id
     from events
-    where is_activity and user_id is not null
+    where is_activity and user_id is not null and {{ is_recomputed('event_date') }}
     group by user_id, event_date
 )
 

@@ -1,0 +1,171 @@
+{#-
+    Incremental helpers downstream of fct_events. Such a model has a watermark: the newest ledger file its rows were
+    built from (a `file_id` column of the marts helpers; for a KPI table, kept in marts.model_watermarks by the
+    post-hook `save_watermark()`). An incremental run recomputes exactly what a newer file can change:
+
+    - the business dates of fct_events rows from files newer than the watermark (new events, late events of any date,
+      copies found late that now win), by fct_events' file_id index;
+    - the last var('lookback_days') dates, as fct_events rewrites them (the old date of a winner replaced there; a
+      winner replaced before that window needs `make backfill` over its old date);
+    - a backfill's range (vars backfill_start / backfill_end).
+
+    The pre-hook `recompute_start(key_column, keys_sql)` stores the keys to recompute in the session's temporary table
+    `recomputed_keys` (dropped at commit) and deletes them from the model's table; the model then selects exactly those
+    keys (`is_recomputed`), so rows whose events are gone disappear too. The materialization inserts them.
+-#}
+
+{#- The watermark of a model with a `file_id` column. -#}
+{% macro file_id_watermark() -%}
+    (select coalesce(max(watermark.file_id), 0) from {{ this }} as watermark)
+{%- endmacro %}
+
+{#- The watermark of a KPI table, and the post-hook that saves it: the newest file in fct_events when it was built. -#}
+{% macro saved_watermark() -%}
+    (
+        select coalesce(max(saved.file_id), 0)
+        from marts.model_watermarks as saved
+        where saved.model = '{{ this.schema }}.{{ this.identifier }}'
+    )
+{%- endmacro %}
+
+{% macro create_watermarks() -%}
+    create table if not exists marts.model_watermarks (model text primary key, file_id bigint not null)
+{%- endmacro %}
+
+{% macro save_watermark() -%}
+    {{ create_watermarks() }};
+    insert into marts.model_watermarks (model, file_id)
+    select '{{ this.schema }}.{{ this.identifier }}', coalesce(max(built.file_id), 0)
+    from {{ ref('fct_events') }} as built
+    on conflict (model) do update set file_id = excluded.file_id
+{%- endmacro %}
+
+{#- The dates a file newer than `watermark` can have changed. -#}
+{% macro changed_event_dates(watermark=file_id_watermark()) -%}
+    {%- set backfill = backfill_range() -%}
+    select new_events.event_date
+    from {{ ref('fct_events') }} as new_events
+    where new_events.file_id > {{ watermark }}
+    union
+    select lookback.event_date::date
+    from generate_series(
+        (select max(latest.event_date) from {{ ref('fct_events') }} as latest) - {{ var('lookback_days') | int }},
+        (select max(latest.event_date) from {{ ref('fct_events') }} as latest),
+        interval '1 day'
+    ) as lookback (event_date)
+    {%- if backfill is not none %}
+    union
+    select backfill.event_date::date
+    from generate_series({{ backfill[0] }}, {{ backfill[1] }}, interval '1 day') as backfill (event_date)
+    {%- endif %}
+{%- endmacro %}
+
+{#-
+    Pre-hook: `keys_sql` selects one column `key` (the model's `key_column` values to rebuild); they are stored in
+    `recomputed_keys` and deleted from the model's table. Nothing on a full build.
+-#}
+{% macro recompute_start(key_column, keys_sql) -%}
+    {%- if is_incremental() -%}
+        create temporary table recomputed_keys on commit drop as {{ keys_sql }};
+        analyze recomputed_keys;
+        delete from {{ this }} where {{ key_column }} in (select recomputed_keys.key from recomputed_keys)
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Pre-hook of a model keyed by business date: recompute the changed dates. -#}
+{% macro recompute_dates_start(date_column) -%}
+    {{ recompute_start(date_column, 'select event_date as key from (' ~ changed_event_dates() ~ ') as changed') }}
+{%- endmacro %}
+
+{#- In the model's SQL: the filter that keeps the keys being recomputed (true on a full build). -#}
+{% macro is_recomputed(key_expression) -%}
+    {%- if is_incremental() -%}
+        {{ key_expression }} in (select recomputed_keys.key from recomputed_keys)
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
+    The event_ids fct_money_events rebuilds: clean events from files newer than its watermark (whatever their name: a
+    winner that is no money event any more loses its row), money events on or after the date of a rate in a newer fx
+    file, and a backfill's range.
+-#}
+{% macro changed_money_events() -%}
+    {%- set backfill = backfill_range() -%}
+    {%- set watermark = file_id_watermark() -%}
+    select new_events.event_id as key
+    from {{ ref('fct_events') }} as new_events
+    where new_events.file_id > {{ watermark }}
+    union
+    select repriced.event_id
+    from {{ ref('fct_events') }} as repriced
+    where
+        repriced.event_name in ('purchase', 'refund')
+        and repriced.event_date >= (
+            select min(rates.rate_date)
+            from {{ ref('stg_raw__fx_rates') }} as rates
+            where rates.file_id > {{ watermark }}
+        )
+    {%- if backfill is not none %}
+    union
+    select in_range.event_id
+    from {{ this }} as in_range
+    where in_range.event_date between {{ backfill[0] }} and {{ backfill[1] }}
+    union
+    select in_range.event_id
+    from {{ ref('fct_events') }} as in_range
+    where in_range.event_date between {{ backfill[0] }} and {{ backfill[1] }}
+    {%- endif %}
+{%- endmacro %}
+
+{#-
+    Pre-hook of a KPI table keyed by `date_column` whose rows depend on the days before (trailing windows, running
+    totals): every date from the earliest one a newer file can change (events, spend, an fx rate repricing money from
+    its date on) to the newest event date is recomputed.
+-#}
+{% macro recompute_dates_from_start(date_column) -%}
+    {%- if is_incremental() -%}
+        {%- set watermark = saved_watermark() -%}
+        {%- set changed_dates -%}
+            {{ changed_event_dates(watermark) }}
+            union
+            select spend.spend_date
+            from {{ ref('stg_raw__marketing_spend') }} as spend
+            where spend.file_id > {{ watermark }}
+            union
+            select rates.rate_date
+            from {{ ref('stg_raw__fx_rates') }} as rates
+            where rates.file_id > {{ watermark }}
+        {%- endset -%}
+        {{ create_watermarks() }};
+        {{ recompute_start(date_column, (
+            "select recomputed.key::date as key from generate_series("
+            ~ "(select min(changed.event_date) from (" ~ changed_dates ~ ") as changed), "
+            ~ "(select max(latest.event_date) from " ~ ref('fct_events') ~ " as latest), "
+            ~ "interval '1 day') as recomputed (key)"
+        )) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- In a model recomputed by `recompute_dates_from_start`: the first date recomputed (null on a full build). -#}
+{% macro recomputed_from() -%}
+    {%- if is_incremental() -%}
+        (select min(recomputed_keys.key) from recomputed_keys)
+    {%- else -%}
+        null::date
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The model's `column` on the day before the first recomputed date (kept by the run; null on a full build). -#}
+{% macro kept_before_recomputed(column, date_column) -%}
+    {%- if is_incremental() -%}
+        (
+            select previous.{{ column }}
+            from {{ this }} as previous
+            where previous.{{ date_column }} = {{ recomputed_from() }} - 1
+        )
+    {%- else -%}
+        null
+    {%- endif -%}
+{%- endmacro %}
