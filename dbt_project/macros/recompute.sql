@@ -40,12 +40,25 @@
     on conflict (model) do update set file_id = excluded.file_id
 {%- endmacro %}
 
-{#- The dates a file newer than `watermark` can have changed. -#}
+{#-
+    A file the model has not read yet: newer than its watermark, or released (held back by the raw gate when it was
+    loaded, so older than the watermark; a released file is re-read on every run, as fct_events does).
+-#}
+{% macro unread_file(file_id_column, watermark) -%}
+    (
+        {{ file_id_column }} > {{ watermark }}
+        or {{ file_id_column }} in (
+            select released.file_id from {{ ref('stg_ops__ingest_ledger') }} as released where released.is_released
+        )
+    )
+{%- endmacro %}
+
+{#- The dates a file newer than `watermark` (or released) can have changed. -#}
 {% macro changed_event_dates(watermark=file_id_watermark()) -%}
     {%- set backfill = backfill_range() -%}
     select new_events.event_date
     from {{ ref('fct_events') }} as new_events
-    where new_events.file_id > {{ watermark }}
+    where {{ unread_file('new_events.file_id', watermark) }}
     union
     select lookback.event_date::date
     from generate_series(
@@ -96,7 +109,7 @@
     {%- set watermark = file_id_watermark() -%}
     select new_events.event_id as key
     from {{ ref('fct_events') }} as new_events
-    where new_events.file_id > {{ watermark }}
+    where {{ unread_file('new_events.file_id', watermark) }}
     union
     select repriced.event_id
     from {{ ref('fct_events') }} as repriced
@@ -105,7 +118,7 @@
         and repriced.event_date >= (
             select min(rates.rate_date)
             from {{ ref('stg_raw__fx_rates') }} as rates
-            where rates.file_id > {{ watermark }}
+            where {{ unread_file('rates.file_id', watermark) }}
         )
     {%- if backfill is not none %}
     union
@@ -132,11 +145,11 @@
             union
             select spend.spend_date
             from {{ ref('stg_raw__marketing_spend') }} as spend
-            where spend.file_id > {{ watermark }}
+            where {{ unread_file('spend.file_id', watermark) }}
             union
             select rates.rate_date
             from {{ ref('stg_raw__fx_rates') }} as rates
-            where rates.file_id > {{ watermark }}
+            where {{ unread_file('rates.file_id', watermark) }}
         {%- endset -%}
         {{ create_watermarks() }};
         {{ recompute_start(date_column, (

@@ -155,11 +155,18 @@ def event(event_id: str, name: str, day: str, **properties) -> tuple:
     return (event_id, name, at, "u1", json.dumps(payload))
 
 
-def test_a_released_events_file_reaches_the_incremental_fct_events(fresh_url, capsys, monkeypatch, tmp_path):
-    """fct_events is incremental on file_id: a released file is older than the table's newest, and still goes in."""
+def test_a_released_events_file_reaches_the_incremental_facts(fresh_url, capsys, monkeypatch, tmp_path):
+    """fct_events and the incremental models after it read new files by file_id: a released file is older than the
+    newest they read, and still goes in (outside the lookback window, which would otherwise rebuild its date)."""
     monkeypatch.setenv("METRICS_WAREHOUSE_URL", fresh_url)
     dbt = Dbt(fresh_url, tmp_path)
-    build = ("build", "--select", "+fct_events", "--exclude-resource-type", "test", "unit_test")
+    build = ("build", "--select", "+fct_user_active_days", "--exclude-resource-type", "test", "unit_test",
+             "--vars", "{lookback_days: 0}")  # fmt: skip
+
+    def active_days() -> list[str]:
+        with psycopg.connect(fresh_url) as conn:
+            rows = conn.execute("select activity_date::text from marts.fct_user_active_days order by 1").fetchall()
+            return [row[0] for row in rows]
 
     def fct_events() -> list[str]:
         with psycopg.connect(fresh_url) as conn:
@@ -177,10 +184,13 @@ def test_a_released_events_file_reaches_the_incremental_fct_events(fresh_url, ca
     assert ledger(fresh_url, "events/2026-11-02/b.csv")[1] == "purchase_refund_amount_is_number"
     dbt(*build)
     assert fct_events() == ["a1", "c1"]
+    assert active_days() == ["2026-11-01", "2026-11-03"]
 
     assert cli(capsys, "release", "events/2026-11-02/b.csv", "--reason", "a free purchase has no amount")[0] == 0
     dbt(*build)
 
     assert fct_events() == ["a1", "b1", "b2", "c1"]
+    assert active_days() == ["2026-11-01", "2026-11-02", "2026-11-03"]
     log = (tmp_path / "logs" / "dbt.log").read_text()
-    assert re.search(r'delete from "[^"]+"\."marts"\."fct_events"', log), "fct_events ran incrementally"
+    for model in ("fct_events", "fct_user_active_days"):
+        assert re.search(rf'delete from "[^"]+"\."marts"\."{model}"', log), f"{model} ran incrementally"

@@ -1,7 +1,8 @@
 -- one row per date, from the first date with activity or signups to as_of_date
 -- Incremental: the dates from the earliest one new files can change are recomputed (macros/recompute.sql); the
 -- trailing windows read the 29 days before it, the running total starts from the kept day before it.
--- depends_on: {{ ref('fct_events') }}, {{ ref('stg_raw__marketing_spend') }}, {{ ref('stg_raw__fx_rates') }}
+-- depends_on: {{ ref('fct_events') }}, {{ ref('stg_raw__marketing_spend') }}, {{ ref('stg_raw__fx_rates') }},
+-- {{ ref('stg_ops__ingest_ledger') }}
 
 with as_of as (
     select * from {{ ref('dim_reporting_window') }}

@@ -1,6 +1,7 @@
 -- one row per clean purchase or refund event, with its money converted to var('reporting_currency')
 -- Incremental: the events new files can have changed are rebuilt (macros/recompute.sql), and those a newly delivered
 -- fx rate can change (event_date on or after the rate's date).
+-- depends_on: {{ ref('stg_ops__ingest_ledger') }}, {{ ref('stg_raw__fx_rates') }}
 with
 
 clean_events as (

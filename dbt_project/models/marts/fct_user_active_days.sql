@@ -1,5 +1,6 @@
 -- one row per (user_id, activity_date) with at least one activity event
 -- Incremental: the dates new files can have changed are rebuilt whole (macros/recompute.sql).
+-- depends_on: {{ ref('stg_ops__ingest_ledger') }}
 with
 
 events as (
