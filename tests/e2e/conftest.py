@@ -31,6 +31,18 @@ class PipelineRun:
         return run_pipeline(self.env)
 
 
+def pipeline_env(landing: Path, url: str, root: Path) -> dict[str, str]:
+    """The environment of a run over `landing` into `url`, with its report, var and Airflow folders below `root`."""
+    return {
+        **os.environ,
+        "PYTHONPATH": str(PROJECT / "plugins"),
+        "METRICS_LANDING_DIR": str(landing),
+        "METRICS_WAREHOUSE_URL": url,
+        "METRICS_REPORT_DIR": str(root / "report"),
+        "METRICS_VAR_DIR": str(root / "var"),
+    }
+
+
 def run_pipeline(env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "metrics_local", "run"],
@@ -48,14 +60,7 @@ def pipeline(tmp_path_factory, new_database) -> PipelineRun:
     landing = root / "landing"
     sample = generate(landing, days=28, users=600, progress=False)
     with new_database(create=False) as url:  # the pipeline must create the database and everything in it
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(PROJECT / "plugins"),
-            "METRICS_LANDING_DIR": str(landing),
-            "METRICS_WAREHOUSE_URL": url,
-            "METRICS_REPORT_DIR": str(root / "report"),
-            "METRICS_VAR_DIR": str(root / "var"),
-        }
+        env = pipeline_env(landing, url, root)
         result = run_pipeline(env)
         log = root / "pipeline.log"
         log.write_text(result.stdout + result.stderr)
