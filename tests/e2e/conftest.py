@@ -66,3 +66,20 @@ def pipeline(tmp_path_factory, new_database) -> PipelineRun:
         log.write_text(result.stdout + result.stderr)
         assert result.returncode == 0, f"the pipeline failed: full log in {log}\n{result.stderr[-3000:]}"
         yield PipelineRun(url, landing, sample, env, result.stdout + result.stderr)
+
+
+@pytest.fixture(scope="session")
+def tiny_reference(tmp_path_factory, new_database):
+    """One clean run over a tiny landing zone (tests/e2e/killed_runs), timed once Airflow's metadata is made; the runs
+    of the fault tests share its Airflow home."""
+    from tests.e2e import killed_runs
+
+    root = tmp_path_factory.mktemp("tiny")
+    landing = killed_runs.tiny_landing(root)
+    with new_database(create=False) as url:
+        env = killed_runs.run_env(landing, url, root / "reference", root / "airflow")
+        killed_runs.prepare_airflow(env)
+        outcome = killed_runs.run(env, root / "reference.out")
+        assert outcome.returncode == 0, outcome.output[-3000:]
+        state = killed_runs.warehouse_state(url, root / "reference" / "report")
+    return killed_runs.Reference(landing, root / "airflow", state, outcome.seconds)
