@@ -30,6 +30,13 @@ RAW_CHECKS = r"""
     select suite, target, source, delivery_date, expectation, severity, success, observed_value
     from ops.quality_results where suite like 'raw\_%'
 """
+# Counted outright too: files without a verdict, and (with one landing zone, loaded at once) raw suites run twice.
+UNVALIDATED = "select count(*) from ops.ingest_ledger where validated_at is null and status <> 'duplicate_file'"
+CHECKED_TWICE = r"""
+    select count(*) from (
+        select suite from ops.quality_results where suite like 'raw\_%' group by suite having count(distinct run_id) > 1
+    ) as twice
+"""
 
 
 def tiny_landing(root: Path) -> Path:
@@ -57,6 +64,8 @@ def warehouse_state(url: str, report_dir: Path) -> dict[str, str]:
     """What a run leaves that users read: every kpi table, the raw gate's verdicts and checks, the report."""
     with psycopg.connect(url) as conn:
         gate = {"raw verdicts": rows_fingerprint(conn, VERDICTS), "raw checks": rows_fingerprint(conn, RAW_CHECKS)}
+        for name, query in (("files without a verdict", UNVALIDATED), ("raw suites run twice", CHECKED_TWICE)):
+            gate[name] = str(conn.execute(query).fetchone()[0])
     report = report_dir / "index.html"
     whole = report.exists() and report.read_text(encoding="utf-8").rstrip().endswith("</html>")
     return {**kpi_fingerprint(url), **gate, "report": "whole" if whole else "missing or cut short"}

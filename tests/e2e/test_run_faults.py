@@ -31,6 +31,7 @@ SEED = int(os.environ.get("METRICS_FAULT_SEED") or 20261130)
 def test_the_reference_run_built_every_kpi_and_validated_every_file(tiny_reference) -> None:
     state = tiny_reference.state
     assert state["report"] == "whole"
+    assert state["files without a verdict"] == state["raw suites run twice"] == "0"
     assert all(
         not value.startswith("0:") for key, value in state.items() if key.startswith("kpi_") and key != "kpi_ab_tests"
     )
