@@ -91,8 +91,9 @@ format: $(STAMP)  ## apply ruff's formatter and fixes
 test: $(STAMP) $(BI_STAMP) $(CHROMIUM) lint  ## lint, then the whole test suite (unit, integration, e2e)
 	$(BIN)/python -m pytest
 
-soak: $(STAMP)  ## 200 fault trials: ingestion killed at seeded random moments, then rerun, equals one clean run
-	METRICS_FAULT_TRIALS=$${METRICS_FAULT_TRIALS:-200} $(BIN)/python -m pytest tests/integration/test_faults.py
+soak: $(STAMP)  ## fault trials: 200 ingestion kills and 50 whole-run kills at seeded random moments, each then rerun
+	METRICS_FAULT_TRIALS=$${METRICS_FAULT_TRIALS:-200} METRICS_RUN_KILLS=$${METRICS_RUN_KILLS:-50} \
+	  $(BIN)/python -m pytest tests/integration/test_faults.py tests/e2e/test_run_faults.py
 
 test-unit: $(STAMP)  ## fast tests only (no database)
 	$(BIN)/python -m pytest tests/unit

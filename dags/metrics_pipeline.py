@@ -10,8 +10,9 @@
 5. `dbt_inputs_changed` skips the rest of the run when nothing was loaded, held or released and the dbt project did not
    change since the last successful build (`ops.dbt_builds`): the tables would come out the same.
 6. `dbt` builds every model as its own task (Cosmos, `dbt build` per node in the task's own process: the model, its unit
-   tests and data tests); `record_dbt_build` records what the build read.
-7. `check_kpi_marts` validates the KPI marts; `publish` writes the HTML report and evaluates the alert rules.
+   tests and data tests).
+7. `check_kpi_marts` validates the KPI marts; `publish` writes the HTML report and evaluates the alert rules;
+   `record_dbt_build` then records what the build read (a build counts once its KPIs passed the gate and are published).
 
 The warehouse is the Airflow connection `metrics_warehouse` (built from `METRICS_WAREHOUSE_URL` unless defined in Airflow);
 the rest of the configuration comes from the environment (README: Configuration), above all `METRICS_LANDING_DIR`.
@@ -115,7 +116,9 @@ def metrics_pipeline():
         checked = check_raw.override(task_id=f"check_raw_{source}")(source)
         ready >> loaded >> checked >> incremental_relations
     inputs = dbt_inputs_changed()
-    incremental_relations >> inputs >> dbt >> record_dbt_build(inputs) >> check_kpi_marts() >> publish()
+    # The build is recorded last: a run killed before its KPI gate or report would otherwise leave a rerun that finds
+    # nothing new and skips them.
+    incremental_relations >> inputs >> dbt >> check_kpi_marts() >> publish() >> record_dbt_build(inputs)
 
 
 metrics_pipeline()

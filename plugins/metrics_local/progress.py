@@ -9,6 +9,8 @@ from collections.abc import Callable
 STARTING = re.compile(r"\[DAG TEST\] starting task_id=(\S+)")
 ENDED = re.compile(r"\[DAG TEST\] end task task_id=(\S+)")
 NEW_STATE = re.compile(r"new_state=(\w+)")
+# The last line of a Python traceback: what a failed task raised (psycopg.OperationalError: ..., QualityGateFailed: ...).
+RAISED = re.compile(r"^\s*((?:\w+\.)*\w*(?:Error|Exception|Failed): .*\S)")
 FINAL_STATES = {"success": "ok", "skipped": "skipped", "failed": "FAILED", "upstream_failed": "FAILED"}
 
 # (task id prefix, stage), first match wins
@@ -37,6 +39,7 @@ class DagProgress:
         self.finished: set[str] = set()
         self._state: str | None = None
         self._started: dict[str, float] = {}
+        self._raised: str | None = None
 
     def feed(self, line: str) -> None:
         if match := NEW_STATE.search(line):
@@ -45,9 +48,11 @@ class DagProgress:
             if self.total is None:  # the run and all its task instances exist once the first task starts
                 self.total = self._count_tasks()
             self._started[match[1]] = time.monotonic()
-            self._state = None
+            self._state = self._raised = None
         elif match := ENDED.search(line):
             self._ended(match[1])
+        elif match := RAISED.match(line):
+            self._raised = match[1]
 
     def _ended(self, task_id: str) -> None:
         seconds = time.monotonic() - self._started.get(task_id, time.monotonic())
@@ -58,3 +63,5 @@ class DagProgress:
         width = len(str(total))
         position = f"[{len(self.finished):>{width}}/{total}]"
         self._out(f"  {position} {stage_of(task_id):<10} {task_id:<48} {outcome} ({seconds:.0f}s)")
+        if self._state != "success" and self._raised:
+            self._out(f"      {self._raised}")

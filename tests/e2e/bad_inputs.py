@@ -283,8 +283,8 @@ def skipped_path(case: Case) -> str:
     return case.path
 
 
-def write(root: Path) -> None:
-    for case in CASES:
+def write(root: Path, cases: list[Case] = CASES) -> None:
+    for case in cases:
         path = root / case.path
         path.parent.mkdir(parents=True, exist_ok=True)
         if case.link is not None:

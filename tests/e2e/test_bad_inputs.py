@@ -16,7 +16,8 @@ import pytest
 from metrics_local.sample import generate
 from tests.e2e import bad_inputs
 from tests.e2e.bad_inputs import File, Loaded, Skipped
-from tests.e2e.conftest import PROJECT, run_pipeline
+from tests.e2e.conftest import PROJECT, pipeline_env, run_pipeline
+from tests.fingerprints import kpi_fingerprint
 
 pytestmark = pytest.mark.e2e
 
@@ -36,40 +37,11 @@ KPI_TABLES = (
 )
 
 
-def kpi_fingerprint(url: str) -> dict[str, str]:
-    """An md5 of every kpi table's rows in order (what BI users read)."""
-    with psycopg.connect(url) as conn:
-        tables = [
-            row[0]
-            for row in conn.execute(
-                "select table_name from information_schema.tables where table_schema = 'kpi' order by 1"
-            )
-        ]
-        return {
-            table: conn.execute(
-                f"select count(*) || ':' || md5(coalesce(string_agg(t::text, E'\\n' order by t::text), '')) "
-                f"from kpi.{table} as t"
-            ).fetchone()[0]
-            for table in tables
-        }
-
-
 def landing_with_catalogue(root: Path) -> Path:
     landing = root / "landing"
     generate(landing, days=14, users=150, progress=False)
     bad_inputs.write(landing)
     return landing
-
-
-def pipeline_env(landing: Path, url: str, root: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "PYTHONPATH": str(PROJECT / "plugins"),
-        "METRICS_LANDING_DIR": str(landing),
-        "METRICS_WAREHOUSE_URL": url,
-        "METRICS_REPORT_DIR": str(root / "report"),
-        "METRICS_VAR_DIR": str(root / "var"),
-    }
 
 
 @pytest.fixture(scope="module")

@@ -29,6 +29,7 @@ from psycopg.conninfo import conninfo_to_dict
 from metrics_local.airflow_runner import MAIN_DAG, airflow_env
 from metrics_local.sample import generate
 from metrics_warehouse.warehouse.connection import sqlalchemy_url
+from tests.fingerprints import kpi_fingerprint
 
 PROJECT = Path(__file__).resolve().parents[2]
 REDIS = ("127.0.0.1", 6379)
@@ -117,24 +118,6 @@ def _api_health(base: str):
 def _one(url: str, query: str, *params):
     with psycopg.connect(url) as conn:
         return conn.execute(query, params).fetchone()
-
-
-def kpi_fingerprint(url: str) -> dict[str, tuple[int, str]]:
-    """Row count and hash of the ordered rows of every table in the kpi schema."""
-    with psycopg.connect(url) as conn:
-        tables = [
-            row[0]
-            for row in conn.execute(
-                "select table_name from information_schema.tables where table_schema = 'kpi' "
-                "and table_type = 'BASE TABLE' order by 1"
-            )
-        ]
-        return {
-            table: conn.execute(
-                f"select count(*), md5(coalesce(string_agg(t::text, E'\\n' order by t::text), '')) from kpi.{table} t"
-            ).fetchone()
-            for table in tables
-        }
 
 
 def test_pipeline_under_celery_executor_matches_a_local_run(tmp_path, new_database, pg_server):

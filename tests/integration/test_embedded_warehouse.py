@@ -9,6 +9,7 @@ import psycopg
 
 from metrics_local import embedded
 from metrics_warehouse.warehouse import connection
+from tests.postmaster import kill_postmaster
 
 
 def postgres_processes(pgdata: Path) -> list[psutil.Process]:
@@ -37,3 +38,18 @@ def test_two_checkouts_run_side_by_side_and_stop_cleanly(tmp_path: Path) -> None
     assert not embedded.is_running(first) and not embedded.is_running(second)
     assert postgres_processes(first) == [] and postgres_processes(second) == []
     assert embedded.stop(first) is False
+
+
+def test_a_lock_whose_server_restarted_is_left_without_failing_the_work_it_guarded(tmp_path: Path, caplog) -> None:
+    pgdata = tmp_path / "pgdata"
+    url, _ = embedded.start(pgdata)
+    try:
+        connection.ensure_database(url)
+        with connection.connect(url, autocommit=True) as conn, connection.exclusive(conn, "a run"):
+            kill_postmaster(pgdata)
+            embedded.start(pgdata)
+        assert "lost the lock 'a run' when the server dropped its connection" in caplog.text
+        with psycopg.connect(url) as conn:  # the restarted server holds no lock of the dead session
+            assert conn.execute("select count(*) from pg_locks where locktype = 'advisory'").fetchone() == (0,)
+    finally:
+        embedded.stop(pgdata)

@@ -18,6 +18,7 @@ import psycopg
 import pytest
 
 from tests.e2e import bad_inputs
+from tests.fingerprints import rows_fingerprint
 
 TRIALS = int(os.environ.get("METRICS_FAULT_TRIALS") or 20)
 SEED = int(os.environ.get("METRICS_FAULT_SEED") or 20261130)
@@ -63,13 +64,7 @@ CONTENT = {
 
 def fingerprint(url: str) -> dict[str, str]:
     with psycopg.connect(url) as conn:
-        return {
-            name: conn.execute(
-                f"select count(*) || ':' || md5(coalesce(string_agg(t::text, E'\\n' order by t::text), '')) "
-                f"from ({query}) as t"
-            ).fetchone()[0]
-            for name, query in CONTENT.items()
-        }
+        return {name: rows_fingerprint(conn, query) for name, query in CONTENT.items()}
 
 
 def start(url: str, landing: Path, load_id: str) -> subprocess.Popen:

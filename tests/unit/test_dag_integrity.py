@@ -46,3 +46,11 @@ def test_main_dag_renders_every_dbt_model_as_a_task(dagbag: DagBag) -> None:
     for source in SOURCE_NAMES:
         ingest = dag.get_task(f"ingest_{source}")
         assert [a.name for a in ingest.outlets] == [f"raw.{source}"]
+
+
+def test_a_build_is_recorded_only_after_its_kpi_gate_and_report(dagbag: DagBag) -> None:
+    # A recorded build makes the next run with nothing new skip everything after dbt_inputs_changed: recorded earlier,
+    # a run killed before its gate or report would leave them undone for good.
+    dag = dagbag.dags["metrics_pipeline"]
+    upstream = dag.get_task("record_dbt_build").get_flat_relative_ids(upstream=True)
+    assert {"check_kpi_marts", "publish"} <= upstream

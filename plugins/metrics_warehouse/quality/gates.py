@@ -44,7 +44,10 @@ def check_raw_batch(url: str, source: str, run_id: str) -> GateResult:
             return GateResult(run_id=run_id, suite=f"raw_{source}", checked_at=datetime.now(UTC))
         suite: Suite = load_module(f"raw_{source}").build([file_id for file_id, _ in pending])
         gate, held = judge(url, suite, pending, run_id)
+        # The results and the verdicts commit together: a run killed in between would leave checked files without
+        # a verdict, and the next run would check them again.
         with conn.transaction():
+            results.store(conn, gate, suite.source)
             for file_id, _ in pending:
                 conn.execute(
                     "update ops.ingest_ledger set validated_at = %s, held_because = %s where file_id = %s",
@@ -59,7 +62,7 @@ def check_raw_batch(url: str, source: str, run_id: str) -> GateResult:
 
 def judge(url: str, suite: Suite, files: list[tuple[int, date]], run_id: str) -> tuple[GateResult, dict[int, str]]:
     """Run a raw suite built for these files (id, delivery date): the gate, and the files it holds with the failed
-    critical checks (ops.quality_results gets the results; the ledger is the caller's)."""
+    critical checks (the caller stores the results, with its changes to the ledger)."""
     gate = _run(url, dataclasses.replace(suite, delivery_dates=sorted({day for _, day in files})), run_id)
     return gate, _held_files(gate, [file_id for file_id, _ in files])
 
@@ -75,7 +78,10 @@ def _held_files(gate: GateResult, file_ids: list[int]) -> dict[int, str]:
 
 def check_kpi_marts(url: str, run_id: str) -> GateResult:
     """Validate the marts and KPI tables dbt has just built."""
-    gate = _run(url, load_module("kpi_marts").build(), run_id)
+    suite = load_module("kpi_marts").build()
+    gate = _run(url, suite, run_id)
+    with connect(url) as conn:
+        results.store(conn, gate, suite.source)
     if gate.failures:
         _alert(url, gate.checked_at)
     if not gate.success:
@@ -84,10 +90,10 @@ def check_kpi_marts(url: str, run_id: str) -> GateResult:
 
 
 def _run(url: str, suite: Suite, run_id: str) -> GateResult:
+    """Evaluate the suite (the caller stores the results)."""
     checked_at = datetime.now(UTC)
     outcomes, docs = checkpoints.run_suite(url, suite, run_id)
     gate = GateResult(run_id=run_id, suite=suite.name, checked_at=checked_at, results=outcomes, data_docs=docs)
-    results.store(url, gate, suite.source)
     log.info("%s", gate.summary())
     return gate
 

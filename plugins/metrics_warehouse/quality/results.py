@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+import psycopg
 from psycopg.types.json import Jsonb
-
-from metrics_warehouse.warehouse.connection import connect
 
 CRITICAL = "critical"
 WARNING = "warning"
@@ -67,35 +66,35 @@ class QualityGateFailed(RuntimeError):
         self.gate = gate
 
 
-def store(url: str, gate: GateResult, source: str | None) -> None:
-    """Replace this run's results for the suite (a retried task does not double its rows)."""
-    with connect(url) as conn:
-        conn.execute(
-            "delete from ops.quality_results where run_id = %s and suite = %s and source is not distinct from %s",
-            (gate.run_id, gate.suite, source),
+def store(conn: psycopg.Connection, gate: GateResult, source: str | None) -> None:
+    """Replace this run's results for the suite (a retried task does not double its rows), in the caller's
+    transaction."""
+    conn.execute(
+        "delete from ops.quality_results where run_id = %s and suite = %s and source is not distinct from %s",
+        (gate.run_id, gate.suite, source),
+    )
+    with conn.cursor() as cur:
+        cur.executemany(
+            """
+            insert into ops.quality_results (
+                run_id, checked_at, suite, target, source, delivery_date, expectation, severity, success,
+                observed_value, details
+            ) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+            """,
+            [
+                (
+                    gate.run_id,
+                    gate.checked_at,
+                    r.suite,
+                    r.target,
+                    r.source,
+                    r.delivery_date,
+                    r.expectation,
+                    r.severity,
+                    r.success,
+                    r.observed_value,
+                    Jsonb(r.details),
+                )
+                for r in gate.results
+            ],
         )
-        with conn.cursor() as cur:
-            cur.executemany(
-                """
-                insert into ops.quality_results (
-                    run_id, checked_at, suite, target, source, delivery_date, expectation, severity, success,
-                    observed_value, details
-                ) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-                """,
-                [
-                    (
-                        gate.run_id,
-                        gate.checked_at,
-                        r.suite,
-                        r.target,
-                        r.source,
-                        r.delivery_date,
-                        r.expectation,
-                        r.severity,
-                        r.success,
-                        r.observed_value,
-                        Jsonb(r.details),
-                    )
-                    for r in gate.results
-                ],
-            )

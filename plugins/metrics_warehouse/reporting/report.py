@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from decimal import Decimal, localcontext
 from pathlib import Path
@@ -61,5 +62,8 @@ def write_report(url: str, out_dir: Path) -> Path:
     page = build_page(read_kpis(url), settings.reporting_currency, datetime.now(settings.reporting_zone))
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "index.html"
-    path.write_text(page, encoding="utf-8")
+    # Written whole or not at all: a run killed mid-write leaves the previous report, never half a page.
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    partial.write_text(page, encoding="utf-8")
+    os.replace(partial, path)
     return path

@@ -48,7 +48,12 @@ def exclusive(conn: psycopg.Connection, what: str) -> Iterator[None]:
         yield
     finally:
         if not conn.closed:
-            conn.execute("select pg_advisory_unlock(%s)", (key,))
+            try:
+                conn.execute("select pg_advisory_unlock(%s)", (key,))
+            except psycopg.OperationalError as error:
+                # The server dropped the session (it restarted), and its locks with it: the work done meanwhile
+                # stands or failed on its own; this is no reason to fail it now.
+                log.warning("lost the lock %r when the server dropped its connection: %s", what, error)
 
 
 def apply_ddl(url: str) -> None:
