@@ -10,7 +10,6 @@ PostgreSQL server is not one of them).
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import resource
 import subprocess
@@ -20,6 +19,7 @@ from collections import Counter
 from pathlib import Path
 
 from metrics_local.bench import bi_queries
+from metrics_local.bench.runs import run_env
 from metrics_local.sample import generate
 from metrics_local.sample.bench import write_bench_events
 from metrics_local.scratch import scratch_database, server
@@ -43,14 +43,7 @@ def landing(root: Path, files: int, lines: int) -> Path:
 
 def run(landing: Path, url: str, root: Path) -> tuple[float, Counter[str], float]:
     """One pipeline run: wall seconds, seconds per stage, peak RSS of its largest process in MB."""
-    env = {
-        **os.environ,
-        "METRICS_LANDING_DIR": str(landing),
-        "METRICS_WAREHOUSE_URL": url,
-        "METRICS_REPORT_DIR": str(root / "report"),
-        "METRICS_VAR_DIR": str(root / "var"),
-        "AIRFLOW_HOME": str(root / "var" / "airflow"),
-    }
+    env = run_env(landing, url, root)
     stages: Counter[str] = Counter()
     started = time.perf_counter()
     command = [sys.executable, "-m", "metrics_local", "run"]

@@ -38,6 +38,18 @@ def _deliver(held: Path, landing: Path) -> None:
             day.rename(landing / source.name / day.name)
 
 
+def run_env(landing: Path, url: str, root: Path) -> dict[str, str]:
+    """The environment of a benchmarked `python -m metrics_local run`: its own report, var and Airflow folders."""
+    return {
+        **os.environ,
+        "METRICS_LANDING_DIR": str(landing),
+        "METRICS_WAREHOUSE_URL": url,
+        "METRICS_REPORT_DIR": str(root / "report"),
+        "METRICS_VAR_DIR": str(root / "var"),
+        "AIRFLOW_HOME": str(root / "var" / "airflow"),
+    }
+
+
 def timed_run(env: dict[str, str]) -> float:
     """One `python -m metrics_local run`; its wall time in seconds (a failed run fails the benchmark)."""
     started = time.perf_counter()
@@ -59,14 +71,7 @@ def measure(server_url: str, days: int, users: int) -> dict[str, float]:
         landing, held = root / "landing", root / "held"
         generate(landing, days=days, users=users, progress=False)
         _hold_back_last_day(landing, held)
-        env = {
-            **os.environ,
-            "METRICS_LANDING_DIR": str(landing),
-            "METRICS_WAREHOUSE_URL": url,
-            "METRICS_REPORT_DIR": str(root / "report"),
-            "METRICS_VAR_DIR": str(root / "var"),
-            "AIRFLOW_HOME": str(root / "var" / "airflow"),
-        }
+        env = run_env(landing, url, root)
         first = timed_run(env)
         noop = timed_run(env)
         _deliver(held, landing)
