@@ -26,11 +26,13 @@ from airflow.sdk import Asset, dag, get_current_context, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import InvocationMode, LoadMode, TestBehavior, TestIndirectSelection
 
-from metrics_warehouse import orchestration
+from metrics_warehouse import dbt_in_process, orchestration
 from metrics_warehouse.contracts import SOURCE_NAMES
 from metrics_warehouse.dbt_manifest import ensure_manifest
 from metrics_warehouse.settings import DBT_PROJECT_DIR
 from metrics_warehouse.warehouse.dbt_profile import warehouse_profile
+
+dbt_in_process.patch_behavior_flag_source()
 
 RAW_ASSETS = {
     source: Asset(name=f"raw.{source}", uri=f"postgres://warehouse/metrics/raw/{source}", group="raw")
@@ -98,7 +100,7 @@ def metrics_pipeline():
         ),
         # No manifest.json/run_results.json per task: nothing reads them, and writing the manifest costs ~2 s a task.
         operator_args={"install_deps": False, "dbt_cmd_global_flags": ["--no-write-json"]},
-        default_args={"owner": "data_engineering", "retries": 1},
+        default_args={"owner": "data_engineering", "retries": 1, "pre_execute": dbt_in_process.freeze_heap},
     )
 
     @task
