@@ -10,7 +10,8 @@
 5. `dbt_inputs_changed` skips the rest of the run when nothing was loaded, held or released and the dbt project did not
    change since the last successful build (`ops.dbt_builds`): the tables would come out the same.
 6. `dbt` builds every model as its own task (Cosmos, `dbt build` per node in the task's own process: the model, its unit
-   tests and data tests).
+   tests and data tests). A model or seed none of whose inputs changed since the last build is skipped (a run that
+   brings only events skips what reads only feedback, surveys, spend or fx rates).
 7. `check_kpi_marts` validates the KPI marts; `publish` writes the HTML report and evaluates the alert rules;
    `record_dbt_build` then records what the build read (a build counts once its KPIs passed the gate and are published).
 
@@ -100,10 +101,16 @@ def metrics_pipeline():
         ),
         # No manifest.json/run_results.json per task: nothing reads them, and writing the manifest costs ~2 s a task.
         operator_args={"install_deps": False, "dbt_cmd_global_flags": ["--no-write-json"]},
-        default_args={"owner": "data_engineering", "retries": 1, "pre_execute": dbt_in_process.freeze_heap},
+        default_args={
+            "owner": "data_engineering",
+            "retries": 1,
+            # A model or seed none of whose inputs changed since the last build is skipped; what reads it still runs.
+            "pre_execute": orchestration.before_dbt_task,
+            "trigger_rule": "none_failed",
+        },
     )
 
-    @task
+    @task(trigger_rule="none_failed")  # after the dbt tasks, some of them skipped (nothing new for them)
     def check_kpi_marts() -> None:
         orchestration.check_kpi_marts(orchestration.warehouse_url(), run_id=get_current_context()["run_id"])
 

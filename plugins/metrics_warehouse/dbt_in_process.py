@@ -33,6 +33,6 @@ def patch_behavior_flag_source() -> None:
     BehaviorFlagRendered._default_source = staticmethod(_creating_module)
 
 
-def freeze_heap(context: object) -> None:
-    """A dbt task's `pre_execute` hook: what is alive now is not walked by Cosmos' collection after the command."""
+def freeze_heap() -> None:
+    """Before a dbt task's command: what is alive now is not walked by Cosmos' collection after it."""
     gc.freeze()

@@ -5,18 +5,31 @@ and raw-batch quality results are written for new files only), so the ledger's l
 with the files held back from the marts (staging reads only the others; a release changes them without a new row).
 The project's files and the settings its models read stand for the code. A successful build records both in
 ops.dbt_builds; a run whose inputs equal the last record would rebuild the same tables, and skips the build.
+
+The same comparison, per node, lets a build skip the models and seeds none of whose inputs changed: a node reads the
+landing sources of the `raw` sources above it (ledger rows and releases belong to one source's files), so a run that
+brings only events skips what reads only feedback, surveys, spend or fx rates, and seeds, when the project is the same.
+Models are pure functions of their inputs (no current date anywhere), so a skipped node holds what a rebuild would give.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import asdict, dataclass
+from functools import cache
+from pathlib import Path
 
+from metrics_warehouse.contracts import SOURCE_NAMES
 from metrics_warehouse.settings import DBT_PROJECT_DIR, Settings
 from metrics_warehouse.warehouse.connection import connect
 
 # Output and downloaded packages, not the project's definition.
 _NOT_PROJECT = {"target", "logs", "dbt_packages"}
+# dbt sources whose rows each belong to one landing source's files; ops.targets comes from a file the project
+# fingerprint covers; any other source (ops.quality_results: the gates write it in every run) makes a node due always.
+_PER_LANDING_SOURCE = {"ops.ingest_ledger", "ops.file_releases"}
+_IN_PROJECT_FINGERPRINT = {"ops.targets"}
 
 
 @dataclass(frozen=True)
@@ -79,3 +92,55 @@ def record_build(url: str, inputs: BuildInputs, run_id: str) -> None:
             """,
             (run_id, inputs.ledger_file_id, list(inputs.held_file_ids), inputs.project_sha256),
         )
+
+
+@cache
+def _manifest(path: Path, mtime_ns: int) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def landing_sources_read(manifest_path: Path, node_name: str) -> frozenset[str] | None:
+    """The landing sources whose files can change the model or seed `node_name`; None when it can change in any run."""
+    manifest = _manifest(manifest_path, manifest_path.stat().st_mtime_ns)
+    parents = manifest["parent_map"]
+    (unique_id,) = (
+        uid
+        for uid, node in manifest["nodes"].items()
+        if node["name"] == node_name and node["resource_type"] in ("model", "seed")
+    )
+    ancestors, stack = set(), [unique_id]
+    while stack:
+        for parent in parents.get(stack.pop(), ()):
+            if parent not in ancestors:
+                ancestors.add(parent)
+                stack.append(parent)
+    sources = {uid.split(".", 2)[2] for uid in ancestors if uid.startswith("source.")}
+    if sources - _PER_LANDING_SOURCE - _IN_PROJECT_FINGERPRINT - {f"raw.{name}" for name in SOURCE_NAMES}:
+        return None
+    raw = {name.removeprefix("raw.") for name in sources if name.startswith("raw.")}
+    return frozenset(raw or (SOURCE_NAMES if sources & _PER_LANDING_SOURCE else ()))
+
+
+def sources_changed(url: str, last: BuildInputs, now: BuildInputs) -> set[str]:
+    """The landing sources with files loaded, held or released since the build `last`."""
+    held_changed = sorted(set(last.held_file_ids) ^ set(now.held_file_ids))
+    with connect(url) as conn:
+        rows = conn.execute(
+            "select distinct source from ops.ingest_ledger where file_id > %s or file_id = any(%s)",
+            (last.ledger_file_id, held_changed),
+        ).fetchall()
+    return {source for (source,) in rows}
+
+
+def why_unchanged(url: str, settings: Settings, manifest_path: Path, node_name: str) -> str | None:
+    """Why building `node_name` now would give what the last successful build left, or None when it may not."""
+    last = last_build(url)
+    if last is None:
+        return None
+    now = current_inputs(url, settings)
+    if now.project_sha256 != last.project_sha256:
+        return None
+    reads = landing_sources_read(manifest_path, node_name)
+    if reads is None or reads & sources_changed(url, last, now):
+        return None
+    return f"{node_name} reads {', '.join(sorted(reads)) or 'no landing source'}: nothing new since the last build"

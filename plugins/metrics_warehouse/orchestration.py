@@ -78,6 +78,21 @@ def dbt_inputs_changed(url: str) -> dict | None:
     return inputs.as_dict()
 
 
+def before_dbt_task(context: dict) -> None:
+    """`pre_execute` of every dbt task: skip a model or seed none of whose inputs changed since the last successful
+    build (shown as skipped, with the reason in its log); else get the process ready for the dbt command."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from metrics_warehouse import dbt_in_process, dbt_state
+    from metrics_warehouse.dbt_manifest import ensure_manifest
+
+    node = context["task"].task_id.removeprefix("dbt.").rsplit("_", 2)[0]  # dbt.<node>_model_build, _seed_build
+    reason = dbt_state.why_unchanged(warehouse_url(), load_settings(), ensure_manifest(), node)
+    if reason:
+        raise AirflowSkipException(reason)
+    dbt_in_process.freeze_heap()
+
+
 def record_dbt_build(url: str, inputs: dict, run_id: str) -> None:
     from metrics_warehouse import dbt_state
 

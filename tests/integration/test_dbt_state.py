@@ -5,19 +5,21 @@ from __future__ import annotations
 import psycopg
 
 from metrics_warehouse import orchestration
-from metrics_warehouse.dbt_state import project_fingerprint
+from metrics_warehouse.contracts import SOURCE_NAMES
+from metrics_warehouse.dbt_manifest import ensure_manifest
+from metrics_warehouse.dbt_state import landing_sources_read, project_fingerprint, why_unchanged
 from metrics_warehouse.settings import load_settings
 
 LEDGER_ROW = """
 insert into ops.ingest_ledger (load_id, source, path, delivery_date, content_sha256, size_bytes, status,
     records_read, records_loaded, started_at, finished_at)
-values ('load', 'events', %s, '2026-11-01', md5(%s), 1, 'loaded', 1, 1, now(), now())
+values ('load', %s, %s, '2026-11-01', md5(%s), 1, 'loaded', 1, 1, now(), now())
 """
 
 
 def _deliver(url: str, path: str) -> None:
     with psycopg.connect(url) as conn:
-        conn.execute(LEDGER_ROW, (path, path))
+        conn.execute(LEDGER_ROW, (path.split("/")[0], path, path))
 
 
 def test_dbt_build_is_skipped_only_when_nothing_changed(fresh_url, monkeypatch) -> None:
@@ -53,3 +55,40 @@ def test_project_fingerprint_follows_settings_the_models_read() -> None:
     assert project_fingerprint(base) == project_fingerprint(load_settings({}))
     assert project_fingerprint(base) != project_fingerprint(load_settings({"METRICS_REPORTING_TZ": "UTC"}))
     assert project_fingerprint(base) == project_fingerprint(load_settings({"METRICS_LANDING_DIR": "/elsewhere"}))
+
+
+def test_a_node_reads_the_landing_sources_above_it() -> None:
+    manifest = ensure_manifest()
+    assert landing_sources_read(manifest, "channels") == frozenset(), "a seed reads the project only"
+    assert landing_sources_read(manifest, "stg_raw__events") == {"events"}
+    assert landing_sources_read(manifest, "kpi_survey_monthly") == {"surveys"}
+    assert landing_sources_read(manifest, "fct_marketing_spend_daily") == {"marketing_spend", "fx_rates"}
+    assert landing_sources_read(manifest, "stg_ops__ingest_ledger") == set(SOURCE_NAMES), "every source's ledger rows"
+    assert landing_sources_read(manifest, "kpi_data_quality") is None, "reads the gates' results: due in every run"
+
+
+def test_a_node_is_skipped_only_when_none_of_its_sources_changed(fresh_url, monkeypatch) -> None:
+    everything = {"channels", "stg_raw__events", "kpi_survey_monthly", "kpi_feedback_daily", "kpi_data_quality"}
+
+    def due() -> set[str]:
+        return {
+            node for node in everything if why_unchanged(fresh_url, load_settings(), ensure_manifest(), node) is None
+        }
+
+    assert due() == everything, "never built: everything is due"
+    orchestration.record_dbt_build(fresh_url, orchestration.dbt_inputs_changed(fresh_url), run_id="run-1")
+    assert due() == {"kpi_data_quality"}
+
+    _deliver(fresh_url, "events/2026-11-01/a.jsonl")
+    assert due() == {"stg_raw__events", "kpi_data_quality"}, "only what reads events"
+    _deliver(fresh_url, "surveys/2026-11-01/nps.csv")
+    assert due() == {"stg_raw__events", "kpi_survey_monthly", "kpi_data_quality"}
+    orchestration.record_dbt_build(fresh_url, orchestration.dbt_inputs_changed(fresh_url), run_id="run-2")
+    assert due() == {"kpi_data_quality"}
+
+    with psycopg.connect(fresh_url) as conn:
+        conn.execute("update ops.ingest_ledger set held_because = 'nps_score_0_to_10' where source = 'surveys'")
+    assert due() == {"kpi_survey_monthly", "kpi_data_quality"}, "a hold changes what the survey models read"
+
+    monkeypatch.setenv("METRICS_REPORTING_CURRENCY", "USD")
+    assert due() == everything, "a setting the models read changed: every node is due"
