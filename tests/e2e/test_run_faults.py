@@ -7,8 +7,8 @@ the clean state and the duration D of a run. Then chains: on a new database, run
 dbt's sessions included) at moment m_k = Random(SEED + k).uniform(0, D) after its start; run k + 1 is the rerun of kill
 k, and is itself killed at m_(k+1); ... A run that ends before its moment is the rerun of the chain's kills: the
 warehouse is compared with the clean state right there, and the next chain starts on a new database. After the last kill
-one rerun goes to completion and is compared. METRICS_RUN_KILLS kills are made: 2 in `make test` (a whole run costs
-minutes here), 50 in `make soak`.
+one rerun goes to completion and is compared. METRICS_RUN_KILLS kills are made: 20 in `make test` (about 20 minutes
+here: a kill costs half a run on average, and each chain ends with a whole run), 50 in `make soak`.
 Each trial's moment and the tasks running at the kill (from the run's Airflow log) are printed, written to trials.txt in
 the test's temporary folder and named in a failure.
 """
@@ -25,7 +25,7 @@ from tests.e2e import killed_runs
 
 pytestmark = pytest.mark.e2e
 
-TRIALS = int(os.environ.get("METRICS_RUN_KILLS") or 2)
+TRIALS = int(os.environ.get("METRICS_RUN_KILLS") or 20)
 SEED = int(os.environ.get("METRICS_FAULT_SEED") or 20261130)
 
 
@@ -38,6 +38,7 @@ def test_the_reference_run_built_every_kpi_and_validated_every_file(tiny_referen
     )
 
 
+@pytest.mark.timeout(max(1800, TRIALS * 180))  # a kill and its share of the chain's rerun: about 65 s on a quiet machine
 def test_runs_killed_at_seeded_moments_then_rerun_leave_what_one_clean_run_leaves(
     tiny_reference, new_database, tmp_path: Path
 ) -> None:
