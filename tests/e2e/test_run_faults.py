@@ -38,7 +38,8 @@ def test_the_reference_run_built_every_kpi_and_validated_every_file(tiny_referen
     )
 
 
-@pytest.mark.timeout(max(1800, TRIALS * 180))  # a kill and its share of the chain's rerun: about 65 s on a quiet machine
+# A kill and its share of its chain's last run cost about 65 s on a quiet machine.
+@pytest.mark.timeout(max(1800, TRIALS * 180))
 def test_runs_killed_at_seeded_moments_then_rerun_leave_what_one_clean_run_leaves(
     tiny_reference, new_database, tmp_path: Path
 ) -> None:
