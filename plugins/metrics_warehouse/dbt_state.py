@@ -99,15 +99,10 @@ def _manifest(path: Path, mtime_ns: int) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def landing_sources_read(manifest_path: Path, node_name: str) -> frozenset[str] | None:
-    """The landing sources whose files can change the model or seed `node_name`; None when it can change in any run."""
-    manifest = _manifest(manifest_path, manifest_path.stat().st_mtime_ns)
-    parents = manifest["parent_map"]
-    (unique_id,) = (
-        uid
-        for uid, node in manifest["nodes"].items()
-        if node["name"] == node_name and node["resource_type"] in ("model", "seed")
-    )
+def landing_sources_read(manifest_path: Path, unique_id: str) -> frozenset[str] | None:
+    """The landing sources whose files can change the node `unique_id` (a model or seed); None when it can change in
+    any run."""
+    parents = _manifest(manifest_path, manifest_path.stat().st_mtime_ns)["parent_map"]
     ancestors, stack = set(), [unique_id]
     while stack:
         for parent in parents.get(stack.pop(), ()):
@@ -132,15 +127,16 @@ def sources_changed(url: str, last: BuildInputs, now: BuildInputs) -> set[str]:
     return {source for (source,) in rows}
 
 
-def why_unchanged(url: str, settings: Settings, manifest_path: Path, node_name: str) -> str | None:
-    """Why building `node_name` now would give what the last successful build left, or None when it may not."""
+def why_unchanged(url: str, settings: Settings, manifest_path: Path, unique_id: str) -> str | None:
+    """Why building the node `unique_id` now would give what the last successful build left, or None when it may
+    not."""
     last = last_build(url)
     if last is None:
         return None
     now = current_inputs(url, settings)
     if now.project_sha256 != last.project_sha256:
         return None
-    reads = landing_sources_read(manifest_path, node_name)
+    reads = landing_sources_read(manifest_path, unique_id)
     if reads is None or reads & sources_changed(url, last, now):
         return None
-    return f"{node_name} reads {', '.join(sorted(reads)) or 'no landing source'}: nothing new since the last build"
+    return f"{unique_id.rsplit('.', 1)[-1]} reads {', '.join(sorted(reads)) or 'no landing source'}: nothing new since the last build"

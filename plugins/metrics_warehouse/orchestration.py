@@ -86,7 +86,7 @@ def before_dbt_task(context: dict) -> None:
     from metrics_warehouse import dbt_in_process, dbt_state
     from metrics_warehouse.dbt_manifest import ensure_manifest
 
-    node = context["task"].task_id.removeprefix("dbt.").rsplit("_", 2)[0]  # dbt.<node>_model_build, _seed_build
+    node = context["task"].extra_context["dbt_node_config"]["unique_id"]  # Cosmos gives each task its dbt node
     reason = dbt_state.why_unchanged(warehouse_url(), load_settings(), ensure_manifest(), node)
     if reason:
         raise AirflowSkipException(reason)

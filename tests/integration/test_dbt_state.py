@@ -59,21 +59,30 @@ def test_project_fingerprint_follows_settings_the_models_read() -> None:
 
 def test_a_node_reads_the_landing_sources_above_it() -> None:
     manifest = ensure_manifest()
-    assert landing_sources_read(manifest, "channels") == frozenset(), "a seed reads the project only"
-    assert landing_sources_read(manifest, "stg_raw__events") == {"events"}
-    assert landing_sources_read(manifest, "kpi_survey_monthly") == {"surveys"}
-    assert landing_sources_read(manifest, "fct_marketing_spend_daily") == {"marketing_spend", "fx_rates"}
-    assert landing_sources_read(manifest, "stg_ops__ingest_ledger") == set(SOURCE_NAMES), "every source's ledger rows"
-    assert landing_sources_read(manifest, "kpi_data_quality") is None, "reads the gates' results: due in every run"
+    assert landing_sources_read(manifest, "seed.metrics_warehouse.channels") == frozenset(), (
+        "a seed reads the project only"
+    )
+    assert landing_sources_read(manifest, "model.metrics_warehouse.stg_raw__events") == {"events"}
+    assert landing_sources_read(manifest, "model.metrics_warehouse.kpi_survey_monthly") == {"surveys"}
+    assert landing_sources_read(manifest, "model.metrics_warehouse.fct_marketing_spend_daily") == {
+        "marketing_spend",
+        "fx_rates",
+    }
+    assert landing_sources_read(manifest, "model.metrics_warehouse.stg_ops__ingest_ledger") == set(SOURCE_NAMES), (
+        "every source's ledger rows"
+    )
+    assert landing_sources_read(manifest, "model.metrics_warehouse.kpi_data_quality") is None, (
+        "reads the gates' results: due in every run"
+    )
 
 
 def test_a_node_is_skipped_only_when_none_of_its_sources_changed(fresh_url, monkeypatch) -> None:
     everything = {"channels", "stg_raw__events", "kpi_survey_monthly", "kpi_feedback_daily", "kpi_data_quality"}
+    unique_ids = {name: f"{'seed' if name == 'channels' else 'model'}.metrics_warehouse.{name}" for name in everything}
 
     def due() -> set[str]:
-        return {
-            node for node in everything if why_unchanged(fresh_url, load_settings(), ensure_manifest(), node) is None
-        }
+        settings, manifest = load_settings(), ensure_manifest()
+        return {name for name in everything if why_unchanged(fresh_url, settings, manifest, unique_ids[name]) is None}
 
     assert due() == everything, "never built: everything is due"
     orchestration.record_dbt_build(fresh_url, orchestration.dbt_inputs_changed(fresh_url), run_id="run-1")
