@@ -48,13 +48,15 @@ def held(url: str) -> dict[int, str]:
         return dict(conn.execute("select file_id, held_because from ops.ingest_ledger where held_because is not null"))
 
 
-def test_a_query_that_fails_is_one_critical_result_not_one_per_expectation(pg_url):
+@pytest.mark.parametrize("work_split", [None, "x"], ids=["query", "work_table"])
+def test_a_query_that_fails_is_one_critical_result_not_one_per_expectation(pg_url, work_split):
     from great_expectations import expectations as gxe
 
     from metrics_warehouse.quality.suites import Asset, Suite, critical
 
     expectations = [critical(f"check_{n}", gxe.ExpectColumnValuesToNotBeNull(column="x")) for n in range(3)]
-    suite = Suite("broken", [Asset("rows", "raw.surveys", "select 1 / 0 as x", expectations)], source="surveys")
+    asset = Asset("rows", "raw.surveys", "select 1 / 0 as x", expectations, work_split=work_split)
+    suite = Suite("broken", [asset], source="surveys")
     outcomes, _ = checkpoints.run_suite(pg_url, suite, "run-broken")
     assert [(r.expectation, r.success, r.severity) for r in outcomes] == [("rows_query_failed", False, "critical")]
     assert "division by zero" in outcomes[0].details["exception"]

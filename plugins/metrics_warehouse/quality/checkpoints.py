@@ -6,6 +6,7 @@ great_expectations.yml); the validation results are rendered into the Data Docs 
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import logging
@@ -13,8 +14,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import psycopg
+
 from metrics_warehouse.quality.results import CRITICAL, CheckResult
-from metrics_warehouse.quality.suites import Suite
+from metrics_warehouse.quality.suites import Asset, Suite
+from metrics_warehouse.quality.work_tables import work_table
 from metrics_warehouse.settings import VAR_DIR
 from metrics_warehouse.warehouse.connection import sqlalchemy_url
 
@@ -37,36 +41,48 @@ def run_suite(url: str, suite: Suite, run_id: str) -> tuple[list[CheckResult], s
     with warnings.catch_warnings():  # add_postgres would reject unix-socket URLs; the generic SQL source is intended
         warnings.simplefilter("ignore")
         datasource = context.data_sources.add_sql(name="warehouse", connection_string=sqlalchemy_url(url))
-    validations = []
-    for asset in suite.assets:
-        name = f"{suite.name}.{asset.name}"
-        # GX wants a plain SELECT: wrapping lets assets use CTEs.
-        query = f"select * from ({asset.query.strip()}) as asset"
-        batch_definition = datasource.add_query_asset(name=name, query=query).add_batch_definition_whole_table("batch")
-        gx_suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=asset.expectations))
-        validations.append(
-            context.validation_definitions.add(
-                gx.ValidationDefinition(name=name, data=batch_definition, suite=gx_suite)
-            )
-        )
-    # One checkpoint per asset: each needs its own unexpected_index_column_names.
     results: list[CheckResult] = []
-    for asset, validation in zip(suite.assets, validations, strict=True):
-        result_format: dict[str, Any] = {"result_format": "COMPLETE", "partial_unexpected_count": 20}
-        if asset.index_columns:
-            result_format["unexpected_index_column_names"] = list(asset.index_columns)
-        checkpoint = context.checkpoints.add(
-            gx.Checkpoint(name=validation.name, validation_definitions=[validation], result_format=result_format)
-        )
-        run = checkpoint.run(run_id=gx.RunIdentifier(run_name=run_id))
-        for validation_result in run.run_results.values():
-            failed_query = _query_error(validation_result.results)
-            if failed_query is not None:
-                results.extend(_query_failed(suite, asset, failed_query))
+    with contextlib.ExitStack() as work_tables:
+        validations = []
+        for asset in suite.assets:
+            try:
+                rows = _rows(url, asset, work_tables)
+            except psycopg.Error as error:
+                results.extend(_query_failed(suite, asset, str(error)))
                 continue
-            for expectation_result in validation_result.results:
-                results.extend(_check_results(suite, asset.target, expectation_result))
+            name = f"{suite.name}.{asset.name}"
+            batch_definition = datasource.add_query_asset(name=name, query=rows).add_batch_definition_whole_table(
+                "batch"
+            )
+            gx_suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=asset.expectations))
+            validation = gx.ValidationDefinition(name=name, data=batch_definition, suite=gx_suite)
+            validations.append((asset, context.validation_definitions.add(validation)))
+        # One checkpoint per asset: each needs its own unexpected_index_column_names.
+        for asset, validation in validations:
+            result_format: dict[str, Any] = {"result_format": "COMPLETE", "partial_unexpected_count": 20}
+            if asset.index_columns:
+                result_format["unexpected_index_column_names"] = list(asset.index_columns)
+            checkpoint = context.checkpoints.add(
+                gx.Checkpoint(name=validation.name, validation_definitions=[validation], result_format=result_format)
+            )
+            run = checkpoint.run(run_id=gx.RunIdentifier(run_name=run_id))
+            for validation_result in run.run_results.values():
+                failed_query = _query_error(validation_result.results)
+                if failed_query is not None:
+                    results.extend(_query_failed(suite, asset, failed_query))
+                    continue
+                for expectation_result in validation_result.results:
+                    results.extend(_check_results(suite, asset.target, expectation_result))
     return results, _build_data_docs(context)
+
+
+def _rows(url: str, asset: Asset, work_tables: contextlib.ExitStack) -> str:
+    """The SELECT GX validates: over the asset's work table when it has one, else over its query (wrapped: GX wants
+    a plain SELECT, and assets use CTEs)."""
+    if asset.work_split is None:
+        return f"select * from ({asset.query.strip()}) as asset"
+    table = work_tables.enter_context(work_table(url, asset.name, asset.query, asset.work_split))
+    return f"select * from {table}"
 
 
 def _query_error(expectation_results) -> str | None:

@@ -59,7 +59,14 @@ def raw_batch_suite(
         where {batch}
     """
     assets = [
-        Asset("rows", f"raw.{source}", rows, row_expectations, ("delivery_date", "file_id", "line_number")),
+        Asset(
+            "rows",
+            f"raw.{source}",
+            rows,
+            row_expectations,
+            ("delivery_date", "file_id", "line_number"),
+            work_split="line_number",
+        ),
         Asset("ledger", "ops.ingest_ledger", ledger, _reconciled(), ("delivery_date", "file_id", "path")),
     ]
     if volume is not None:

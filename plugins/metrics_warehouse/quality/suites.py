@@ -23,6 +23,9 @@ class Asset:
     query: str
     expectations: list[Expectation]
     index_columns: tuple[str, ...] = ()
+    # For a query that computes costly columns (the raw suites parse every value): an integer column of its rows, by
+    # which they are computed once into a work table, in shares on parallel connections (quality.work_tables).
+    work_split: str | None = None
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,8 @@
 
 create schema if not exists raw;
 create schema if not exists ops;
+-- The quality gates' work tables (quality.work_tables), dropped when the gate is done.
+create schema if not exists gate_work;
 
 -- The SHA-256 of this file as last applied: start-up skips it when unchanged (warehouse.connection.apply_ddl).
 create table if not exists ops.ddl_version (version text not null);
