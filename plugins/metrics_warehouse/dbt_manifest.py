@@ -6,6 +6,7 @@ every task parse it). `dbt parse` needs no database: the profile's variables all
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import tempfile
@@ -40,3 +41,21 @@ def ensure_manifest() -> Path:
         )
         os.replace(Path(scratch) / "manifest.json", MANIFEST_PATH)
     return MANIFEST_PATH
+
+
+def incremental_unit_tested(manifest_path: Path) -> list[tuple[str, str, str]]:
+    """(schema, table, model) of each incremental model a unit test runs as incremental: that test reads the columns
+    of the model's existing table, so the table must exist before the model's first build."""
+    manifest = json.loads(manifest_path.read_text())
+    tested = {
+        test["model"]
+        for test in manifest["unit_tests"].values()
+        if ((test.get("overrides") or {}).get("macros") or {}).get("is_incremental")
+    }
+    return sorted(
+        (node["schema"], node["alias"], node["name"])
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+        and node["name"] in tested
+        and node["config"]["materialized"] == "incremental"
+    )

@@ -52,18 +52,26 @@ def ingest(url: str, source: str, load_id: str) -> dict:
 
 
 def create_incremental_relations(url: str) -> None:
-    """Build the incremental models once on a new warehouse, so their unit tests (which read the existing relation's
-    columns) can run in the per-model builds. A no-op on a warehouse that has them. (`dbt run --empty` would be cheaper,
-    but it breaks `ref() as alias` in the alias-mapping macro.)"""
-    from metrics_warehouse.dbt_cli import run_dbt
+    """On a new warehouse, create the tables of the incremental models whose unit tests run them as incremental (the
+    tests read the existing table's columns), empty, from their contracts: their first build then finds them empty and
+    reads every file. A no-op on a warehouse that has them. (`dbt run --empty` would need every model upstream built,
+    and breaks `ref() as alias`; building them in full here made the first run build them twice.)"""
+    import json
 
-    # Two runs on a new warehouse: one builds, the other waits and finds them built.
+    from metrics_warehouse.dbt_cli import run_dbt
+    from metrics_warehouse.dbt_manifest import ensure_manifest, incremental_unit_tested
+
+    # Two runs on a new warehouse: one creates them, the other waits and finds them.
     with connection.connect(url, autocommit=True) as conn, connection.exclusive(conn, "first dbt build"):
-        present = conn.execute("select count(*) from pg_tables where schemaname = 'marts' and tablename = 'fct_events'")
-        if present.fetchone()[0]:
-            return
-        run_dbt(url, "seed")
-        run_dbt(url, "run", "--select", "+config.materialized:incremental")
+        missing = [
+            model
+            for schema, table, model in incremental_unit_tested(ensure_manifest())
+            if not conn.execute(
+                "select 1 from pg_tables where schemaname = %s and tablename = %s", (schema, table)
+            ).fetchone()
+        ]
+        if missing:
+            run_dbt(url, "run-operation", "create_empty_tables", "--args", json.dumps({"models": missing}))
 
 
 def dbt_inputs_changed(url: str) -> dict | None:
