@@ -6,8 +6,8 @@
    ledger row (`ops.ingest_ledger`) and quarantined records (`ops.quarantine`). Each updates the Asset of its raw table.
 3. `check_raw_<source>` runs the Great Expectations suite on every file of the source without a verdict yet; a file
    with a critical failure is held back from the marts (and alerted), every other file goes on to dbt.
-4. `create_incremental_relations` creates, on a new warehouse, the empty tables of the incremental models whose unit
-   tests read them (from their contracts); their first build fills them.
+4. `create_incremental_relations` creates, on a new warehouse, empty views (from their contracts) of the incremental
+   models whose unit tests read them; their first build replaces each with its table.
 5. `dbt_inputs_changed` skips the rest of the run when nothing was loaded, held or released and the dbt project did not
    change since the last successful build (`ops.dbt_builds`): the tables would come out the same.
 6. `dbt` builds every model as its own task (Cosmos, `dbt build` per node in the task's own process: the model, its unit

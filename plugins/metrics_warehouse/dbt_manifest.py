@@ -44,8 +44,8 @@ def ensure_manifest() -> Path:
 
 
 def incremental_unit_tested(manifest_path: Path) -> list[tuple[str, str, str]]:
-    """(schema, table, model) of each incremental model a unit test runs as incremental: that test reads the columns
-    of the model's existing table, so the table must exist before the model's first build."""
+    """(schema, relation, model) of each incremental model a unit test runs as incremental: that test reads the
+    columns of the model's existing relation, so one must exist before the model's first build."""
     manifest = json.loads(manifest_path.read_text())
     tested = {
         test["model"]

@@ -52,10 +52,10 @@ def ingest(url: str, source: str, load_id: str) -> dict:
 
 
 def create_incremental_relations(url: str) -> None:
-    """On a new warehouse, create the tables of the incremental models whose unit tests run them as incremental (the
-    tests read the existing table's columns), empty, from their contracts: their first build then finds them empty and
-    reads every file. A no-op on a warehouse that has them. (`dbt run --empty` would need every model upstream built,
-    and breaks `ref() as alias`; building them in full here made the first run build them twice.)"""
+    """On a new warehouse, an empty view for each incremental model whose unit tests run it as incremental (they read
+    the existing relation's columns), from its contract; its first build replaces the view with the table, as a full
+    build. A no-op on a warehouse that has them. (`dbt run --empty` would need every model upstream built and breaks
+    `ref() as alias`; building the models in full here made the first run build them twice.)"""
     import json
 
     from metrics_warehouse.dbt_cli import run_dbt
@@ -65,13 +65,11 @@ def create_incremental_relations(url: str) -> None:
     with connection.connect(url, autocommit=True) as conn, connection.exclusive(conn, "first dbt build"):
         missing = [
             model
-            for schema, table, model in incremental_unit_tested(ensure_manifest())
-            if not conn.execute(
-                "select 1 from pg_tables where schemaname = %s and tablename = %s", (schema, table)
-            ).fetchone()
+            for schema, relation, model in incremental_unit_tested(ensure_manifest())
+            if conn.execute("select to_regclass(%s)", (f'"{schema}"."{relation}"',)).fetchone()[0] is None
         ]
         if missing:
-            run_dbt(url, "run-operation", "create_empty_tables", "--args", json.dumps({"models": missing}))
+            run_dbt(url, "run-operation", "create_empty_relations", "--args", json.dumps({"models": missing}))
 
 
 def dbt_inputs_changed(url: str) -> dict | None:

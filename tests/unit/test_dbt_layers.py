@@ -62,9 +62,10 @@ def test_the_kpi_schema_holds_only_documented_kpi_tables_with_enforced_contracts
             assert column["data_type"] and column["description"].strip(), f"{name}.{column['name']} undocumented"
 
 
-def test_the_tables_made_empty_for_unit_tests_have_contracts_to_make_them_from(models: dict[str, dict]) -> None:
-    """A new warehouse gets these tables empty from their contracts (macro create_empty_tables) before their first
-    build, because a unit test runs them as incremental and reads the existing table's columns."""
+def test_the_relations_made_empty_for_unit_tests_have_contracts_to_make_them_from(models: dict[str, dict]) -> None:
+    """A new warehouse gets these models as empty views made from their contracts (macro create_empty_relations)
+    before their first build, because a unit test runs them as incremental and reads the existing relation's
+    columns."""
     from metrics_warehouse.dbt_manifest import incremental_unit_tested
 
     made = {model for _, _, model in incremental_unit_tested(ensure_manifest())}
