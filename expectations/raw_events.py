@@ -14,7 +14,8 @@ def build(file_ids: list[int]) -> Suite:
     columns = f"""
         r.event_id,
         r.event_name,
-        {sql.timestamp_ok("r.event_time")} as event_time_ok,
+        -- event_at: the loader's reading, when it needed no source zone
+        case when r.event_at is not null then true else {sql.timestamp_ok("r.event_time")} end as event_time_ok,
         jsonb_typeof(r.payload) as payload_type,
         case when r.event_name in {MONEY_EVENTS} then
             {sql.not_a_number(amount)} or {sql.blank(amount)}

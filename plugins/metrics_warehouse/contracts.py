@@ -33,7 +33,8 @@ SOURCES: dict[str, Source] = {
             "events",
             patterns=(".jsonl", ".jsonl.gz"),
             format="jsonl",
-            columns=("event_id", "event_name", "event_time", "user_id", "payload"),
+            # event_at: event_time as the loader read it, when that needs no source zone (else null: staging reads it)
+            columns=("event_id", "event_name", "event_time", "user_id", "payload", "event_at"),
         ),
         Source(
             "feedback",

@@ -163,6 +163,25 @@ def test_raw_events_keep_the_original_json_whole(loaded: str) -> None:
     assert raw == "not json"
 
 
+def test_event_at_is_the_loaders_reading_of_event_time_where_no_source_zone_is_needed(loaded: str) -> None:
+    with psycopg.connect(loaded) as conn:
+        rows = conn.execute(
+            """
+            select event_id, event_at, ops.parse_timestamp(event_time, 'UTC') is not distinct from event_at
+            from raw.events where event_id in ('e1', 'e2', 'e6', 'e7', 'g1')
+            """
+        ).fetchall()
+    read = {event_id: (event_at is not None, same) for event_id, event_at, same in rows}
+    # offsets, epoch milliseconds and Z: the same instant as the SQL reading; a naive time is left to staging
+    assert read == {
+        "e1": (True, True),
+        "e2": (True, True),
+        "e7": (True, True),
+        "g1": (True, True),
+        "e6": (False, False),
+    }
+
+
 def test_redelivered_content_loads_nothing(loaded: str) -> None:
     row = ledger(loaded)["events/2026-11-02/app-again.jsonl"]
     assert row["status"] == "duplicate_file"

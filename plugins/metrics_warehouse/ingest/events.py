@@ -6,6 +6,7 @@ import gzip
 import struct
 import zlib
 from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
@@ -14,7 +15,7 @@ import orjson
 from metrics_warehouse.contracts import SOURCES
 from metrics_warehouse.ingest.reasons import FileRejected, RecordRejected
 from metrics_warehouse.ingest.records import Block, Outcome, ReadContext, Skipped
-from metrics_warehouse.ingest.values import parse_amount, parse_timestamp
+from metrics_warehouse.ingest.values import parse_amount, read_timestamp
 
 TABLE = SOURCES["events"].table
 COLUMNS = SOURCES["events"].columns
@@ -26,6 +27,9 @@ _SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # no flags, no header extension
 _TRAILER = b"\xff\xff"
 _ROW_HEAD = struct.Struct(">hiqiq").pack  # field count; file_id and line_number, 8 bytes each
 _LENGTH = struct.Struct(">i").pack
+_TIMESTAMPTZ = struct.Struct(">iq").pack  # length 8; microseconds since PostgreSQL's epoch
+_PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 _NULL_FIELD = _LENGTH(-1)
 MONEY_EVENTS = ("purchase", "refund")
 
@@ -55,7 +59,8 @@ def _blocks(path: Path, gzipped: bool, context: ReadContext, file_id: int) -> It
                     event = None
                 if type(event) is dict and b"\\u0000" not in line:  # the common case, judged as parse_line would
                     try:
-                        fields, payload = judge(event, context), line
+                        *fields, event_at = judge(event, context)
+                        payload = line
                     except RecordRejected as rejected:
                         others.append((line_number, line.decode("utf-8"), rejected))
                         continue
@@ -64,9 +69,9 @@ def _blocks(path: Path, gzipped: bool, context: ReadContext, file_id: int) -> It
                     if type(outcome[2]) is not tuple:
                         others.append(outcome)
                         continue
-                    *fields, text = outcome[2]
+                    *fields, event_at, text = outcome[2]
                     payload = text.encode()
-                _append_row(data, file_id, line_number, fields, payload)
+                _append_row(data, file_id, line_number, fields, payload, event_at)
                 loaded += 1
             yield Block(data, loaded, others)
             data = bytearray()
@@ -89,9 +94,16 @@ def _as_text(line: bytes, line_number: int, context: ReadContext) -> Outcome:
         return line_number, text, rejected
 
 
-def _append_row(data: bytearray, file_id: int, line_number: int, fields: Sequence[str | None], payload: bytes) -> None:
+def _append_row(
+    data: bytearray,
+    file_id: int,
+    line_number: int,
+    fields: Sequence[str | None],
+    payload: bytes,
+    event_at: datetime | None,
+) -> None:
     """One row of binary COPY: the field count, then each field's length and bytes (-1: NULL); jsonb is version 1
-    and the JSON text."""
+    and the JSON text, timestamptz the microseconds since 2000-01-01 UTC."""
     data += _ROW_HEAD(len(COLUMNS) + 2, 8, file_id, 8, line_number)
     for value in fields:
         if value is None:
@@ -103,6 +115,7 @@ def _append_row(data: bytearray, file_id: int, line_number: int, fields: Sequenc
     data += _LENGTH(len(payload) + 1)
     data += b"\x01"
     data += payload
+    data += _NULL_FIELD if event_at is None else _TIMESTAMPTZ(8, (event_at - _PG_EPOCH) // _MICROSECOND)
 
 
 def _chunks(stream: BinaryIO, path: Path) -> Iterator[list[bytes]]:
@@ -114,7 +127,7 @@ def _chunks(stream: BinaryIO, path: Path) -> Iterator[list[bytes]]:
         raise FileRejected("corrupt_gzip", f"{path}: truncated or corrupt gzip stream ({error})") from None
 
 
-def parse_line(line: str, context: ReadContext) -> tuple[str, str, str, str | None, str]:
+def parse_line(line: str, context: ReadContext) -> tuple[str, str, str, str | None, datetime | None, str]:
     """Validate one line; the accepted row keeps the original JSON text as its payload.
 
     This runs once per event line, so the common case takes the shortest path; rejections explain themselves.
@@ -130,15 +143,17 @@ def parse_line(line: str, context: ReadContext) -> tuple[str, str, str, str | No
     return (*judge(event, context), line)
 
 
-def judge(event: dict, context: ReadContext) -> tuple[str, str, str, str | None]:
-    """The typed columns of a JSON object's event (event_id, event_name, event_time, user_id), or why it is rejected."""
+def judge(event: dict, context: ReadContext) -> tuple[str, str, str, str | None, datetime | None]:
+    """The typed columns of a JSON object's event (event_id, event_name, event_time, user_id, event_at), or why it is
+    rejected. event_at is the instant event_time names when no source zone is needed to read it (staging reads the
+    others, whose instant follows METRICS_SOURCE_TZ at build time)."""
     event_id, event_name, event_time = event.get("event_id"), event.get("event_name"), event.get("event_time")
     if not (type(event_id) is str and event_id and type(event_name) is str and event_name):
         event_id = _required_text(event, "event_id", allow_int=True)
         event_name = _required_text(event, "event_name")
     if event_time is None or event_time == "":
         raise RecordRejected("missing_field:event_time", "required field event_time is missing or empty")
-    parsed = parse_timestamp(event_time, "event_time", context.source_zone)
+    parsed, zone_free = read_timestamp(event_time, "event_time", context.source_zone)
     if parsed > context.latest_event_time:
         raise RecordRejected(
             "future_event_time",
@@ -154,7 +169,8 @@ def judge(event: dict, context: ReadContext) -> tuple[str, str, str, str | None]
         if type(user_id) is not int:
             raise RecordRejected("bad_type:user_id", "user_id must be a string or null")
         user_id = str(user_id)
-    return event_id, event_name, event_time if type(event_time) is str else str(event_time), user_id or None
+    event_time = event_time if type(event_time) is str else str(event_time)
+    return event_id, event_name, event_time, user_id or None, parsed if zone_free else None
 
 
 def _check_money(event: dict, event_name: str, context: ReadContext) -> None:

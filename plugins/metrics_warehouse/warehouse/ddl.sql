@@ -72,7 +72,9 @@ create table if not exists ops.quarantine (
 create index if not exists quarantine_file on ops.quarantine (file_id);
 
 -- Raw tables: every accepted record as received, plus where it came from.
--- Values stay text; staging models cast and standardise them.
+-- Values stay text; staging models cast and standardise them. One exception: raw.events.event_at is event_time as the
+-- loader read it (README: Value rules) when that needs no source zone (epoch milliseconds, `Z` or an offset), else null
+-- and staging reads event_time (a naive time's instant follows the source zone at build time).
 create table if not exists raw.events (
     file_id bigint not null,
     line_number bigint not null,
@@ -81,8 +83,10 @@ create table if not exists raw.events (
     event_time text not null,
     user_id text,
     payload jsonb not null,
+    event_at timestamptz,
     primary key (file_id, line_number)
 );
+alter table raw.events add column if not exists event_at timestamptz;  -- warehouses created before it
 
 create table if not exists raw.feedback (
     file_id bigint not null,

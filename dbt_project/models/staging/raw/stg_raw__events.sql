@@ -33,7 +33,8 @@ from (
         btrim(events.event_id) as event_id,
         btrim(events.event_name) as event_name,
         -- time
-        {{ parse_timestamp('events.event_time') }} as event_at,
+        -- the loader's reading when it needed no source zone, else read here (naive times follow var('source_tz'))
+        coalesce(events.event_at, {{ parse_timestamp('events.event_time') }}) as event_at,
         -- who and where
         nullif(btrim(events.user_id), '') as user_id,
         nullif(btrim(events.payload ->> 'anonymous_id'), '') as anonymous_id,
