@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import tempfile
+from functools import cache
 from pathlib import Path
 
 from metrics_warehouse.dbt_cli import DBT_EXECUTABLE
@@ -43,10 +44,20 @@ def ensure_manifest() -> Path:
     return MANIFEST_PATH
 
 
+def read_manifest(path: Path) -> dict:
+    """The manifest at `path`, parsed once per version of the file (every dbt task of a run reads it)."""
+    return _parsed(path, path.stat().st_mtime_ns)
+
+
+@cache
+def _parsed(path: Path, mtime_ns: int) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 def incremental_unit_tested(manifest_path: Path) -> list[tuple[str, str, str]]:
     """(schema, relation, model) of each incremental model a unit test runs as incremental: that test reads the
     columns of the model's existing relation, so one must exist before the model's first build."""
-    manifest = json.loads(manifest_path.read_text())
+    manifest = read_manifest(manifest_path)
     tested = {
         test["model"]
         for test in manifest["unit_tests"].values()

@@ -15,12 +15,11 @@ Models are pure functions of their inputs (no current date anywhere), so a skipp
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import asdict, dataclass
-from functools import cache
 from pathlib import Path
 
 from metrics_warehouse.contracts import SOURCE_NAMES
+from metrics_warehouse.dbt_manifest import read_manifest
 from metrics_warehouse.settings import DBT_PROJECT_DIR, Settings
 from metrics_warehouse.warehouse.connection import connect
 
@@ -94,15 +93,10 @@ def record_build(url: str, inputs: BuildInputs, run_id: str) -> None:
         )
 
 
-@cache
-def _manifest(path: Path, mtime_ns: int) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
 def landing_sources_read(manifest_path: Path, unique_id: str) -> frozenset[str] | None:
     """The landing sources whose files can change the node `unique_id` (a model or seed); None when it can change in
     any run."""
-    parents = _manifest(manifest_path, manifest_path.stat().st_mtime_ns)["parent_map"]
+    parents = read_manifest(manifest_path)["parent_map"]
     ancestors, stack = set(), [unique_id]
     while stack:
         for parent in parents.get(stack.pop(), ()):

@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 import psycopg
 from psycopg import sql
 
-from metrics_warehouse.warehouse.connection import connect
+from metrics_warehouse.warehouse.connection import connect, exclusive
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +35,7 @@ def work_table(url: str, name: str, query: str, split: str, shares: int | None =
     shares = shares or os.cpu_count() or 1
     name = f"{name}_{uuid.uuid4().hex[:8]}"
     table = sql.Identifier(SCHEMA, name)
-    with connect(url, autocommit=True) as holder:
-        holder.execute("select pg_advisory_lock(hashtextextended(%s, 0))", (lock_name(name),))
+    with connect(url, autocommit=True) as holder, exclusive(holder, lock_name(name)):
         _drop_orphans(holder)
         try:
             holder.execute(
@@ -69,7 +68,7 @@ def _insert(url: str, insert: sql.Composed) -> None:
 
 
 def lock_name(table: str) -> str:
-    """The session advisory lock (hashtextextended of this text) that holds the work table `table`."""
+    """The name of the session advisory lock (connection.exclusive) that holds the work table `table`."""
     return f"{SCHEMA}.{table}"
 
 
