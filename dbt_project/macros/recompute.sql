@@ -53,6 +53,13 @@
     )
 {%- endmacro %}
 
+{#- The `date_column` values of the rows of `model` (a staged source) from files the model has not read. -#}
+{% macro unread_dates(model, date_column, watermark) -%}
+    select unread.{{ date_column }}
+    from {{ ref(model) }} as unread
+    where {{ unread_file('unread.file_id', watermark) }}
+{%- endmacro %}
+
 {#- The dates a file newer than `watermark` (or released) can have changed. -#}
 {% macro changed_event_dates(watermark=file_id_watermark()) -%}
     {%- set backfill = backfill_range() -%}
@@ -143,13 +150,9 @@
         {%- set changed_dates -%}
             {{ changed_event_dates(watermark) }}
             union
-            select spend.spend_date
-            from {{ ref('stg_raw__marketing_spend') }} as spend
-            where {{ unread_file('spend.file_id', watermark) }}
+            {{ unread_dates('stg_raw__marketing_spend', 'spend_date', watermark) }}
             union
-            select rates.rate_date
-            from {{ ref('stg_raw__fx_rates') }} as rates
-            where {{ unread_file('rates.file_id', watermark) }}
+            {{ unread_dates('stg_raw__fx_rates', 'rate_date', watermark) }}
         {%- endset -%}
         {{ create_watermarks() }};
         {{ recompute_start(date_column, (

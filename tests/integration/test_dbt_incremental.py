@@ -246,7 +246,29 @@ def batch_three() -> list[RawFile]:
     ]
     fx_rates = RawFile("fx_rates", date(2026, 11, 4))
     fx_rates.rows = [{"date": "2026-10-29", "currency": "USD", "rate": "7.00"}]
-    return [events, fx_rates]
+    # the rates first: the KPI tables' watermark (the newest events file) then covers them, so batch four reads no
+    # file of batch three again
+    return [fx_rates, events]
+
+
+def batch_four() -> list[RawFile]:
+    """A new day that changes older days through descriptions only: u5, active since 10-29 without a signup, signs up
+    (its past activity moves from 'unregistered' to its channel), and an earlier copy of a 10-29 order's purchase, on
+    another platform, makes the order one of 10-28 (and re-describes its refund of 11-01)."""
+    events = RawFile("events", date(2026, 11, 5))
+    events.rows = _daily_events(date(2026, 11, 4), range(2, 16))
+    events.rows += [
+        _event("signup-u5", "signup", datetime(2026, 11, 4, 8, tzinfo=SHANGHAI), "u5", utm_source="抖音"),
+        _event(
+            "earlier-copy",
+            "purchase",
+            datetime(2026, 10, 28, 22, tzinfo=SHANGHAI),
+            "u4",
+            platform="android",
+            properties={"order_id": "o-2026-10-29-4", "amount": 3, "currency": "CNY"},
+        ),
+    ]
+    return [events]
 
 
 @dataclass
@@ -405,13 +427,13 @@ def _table_hashes(url: str, schemas: tuple[str, ...]) -> dict[str, str]:
 
 def test_kpi_layer_incremental_equals_a_full_refresh(fresh_url: str, tmp_path: Path) -> None:
     dbt = Dbt(fresh_url, tmp_path / "dbt_target", selection=[])
-    for batch in (batch_one(), batch_two(), batch_three()):
+    for batch in (batch_one(), batch_two(), batch_three(), batch_four()):
         with connection.connect(fresh_url) as conn:
             _insert(conn, batch)
         dbt.build()
     dbt.build()
     log = (dbt.target_path / "logs" / "dbt.log").read_text()
-    for model in ("marts.fct_user_active_days", "marts.fct_money_events", "kpi.kpi_daily"):
+    for model in ("marts.fct_user_active_days", "marts.fct_money_events", "kpi.kpi_daily", "kpi.kpi_segments_daily"):
         quoted = r"\.".join(f'"{part}"' for part in model.split("."))
         assert re.search(rf'delete from "[^"]+"\.{quoted}', log), f"{model} did not run incrementally"
     incremental = _table_hashes(fresh_url, ("marts", "kpi"))
@@ -423,7 +445,14 @@ def test_kpi_layer_incremental_equals_a_full_refresh(fresh_url: str, tmp_path: P
                       (select array_agg(distinct fx_rate) from marts.fct_money_events
                        where event_date = '2026-10-29' and currency = 'USD')"""
         ).fetchone()
+        described = conn.execute(
+            """select (select numerator from kpi.kpi_segments_daily where date = '2026-10-29' and metric = 'dau'
+                          and dimension = 'channel' and segment = 'douyin'),
+                      (select numerator from kpi.kpi_segments_daily where date = '2026-10-28' and metric = 'orders'
+                          and dimension = 'platform' and segment = 'android')"""
+        ).fetchone()
     assert late == (1, 1, [7])  # 7.00 from batch three's rate, not 7.10
+    assert described == (2, 1)  # u1 and u5 (signed up in batch four); the order's earlier copy
 
     dbt.build("--full-refresh")
     full = _table_hashes(fresh_url, ("marts", "kpi"))

@@ -1,12 +1,18 @@
 -- one row per (date, metric, subject, dimension, segment): the headline KPIs split over the marts' dimensions
 -- Additive metrics (dau, orders, new_users, ...) carry a numerator only; ratios numerator / denominator per segment.
 -- The alerting drill-down compares each segment with its own past to name the segment behind a KPI's move.
+-- Incremental: the dates newer files can change are recomputed (macros/recompute_segments.sql). The facts are read
+-- for those dates only, except where a row of such a date looks up an older one (a refund's order).
+-- depends_on: {{ ref('stg_ops__ingest_ledger') }}, {{ ref('stg_raw__marketing_spend') }},
+-- {{ ref('stg_raw__fx_rates') }}, {{ ref('stg_raw__feedback') }}, {{ ref('fct_money_events') }},
+-- {{ ref('fct_user_active_days') }}
 
 with as_of as (
     select * from {{ ref('dim_reporting_window') }}
 ),
 
-events as (
+-- referenced several times: not materialized, so that each use reads only the dates it needs (by index)
+events as not materialized (
     select * from {{ ref('fct_events') }}
 ),
 
@@ -14,23 +20,27 @@ users as (
     select * from {{ ref('dim_users') }}
 ),
 
-orders as (
+orders as not materialized (
     select * from {{ ref('fct_orders') }}
 ),
 
 refunds as (
     select * from {{ ref('fct_refunds') }}
+    where {{ is_recomputed('refund_date') }}
 ),
 
 spend as (
     select * from {{ ref('fct_marketing_spend_daily') }}
+    where {{ is_recomputed('spend_date') }}
 ),
 
 feedback as (
     select * from {{ ref('fct_feedback') }}
+    where {{ is_recomputed('created_date') }}
 ),
 
--- the platform and app version a user was active on that day (the first one alphabetically when several)
+-- the platform and app version a user was active on that day (the first one alphabetically when several); the day
+-- after each recomputed date too (D1 retention)
 user_days as (
     select
         events.event_date as date,
@@ -38,7 +48,10 @@ user_days as (
         min(events.platform) as platform,
         min(events.app_version) as app_version
     from events
-    where events.is_activity and events.user_id is not null
+    where
+        events.is_activity
+        and events.user_id is not null
+        and ({{ is_recomputed('events.event_date') }} or {{ is_recomputed('events.event_date - 1') }})
     group by events.event_date, events.user_id
 ),
 
@@ -52,6 +65,7 @@ user_days_described as (
         case when users.signup_date = user_days.date then 'new' else 'returning' end as user_type
     from user_days
     left join users on user_days.user_id = users.user_id
+    where {{ is_recomputed('user_days.date') }}
 ),
 
 buyers as (
@@ -59,6 +73,7 @@ buyers as (
         orders.order_date as date,
         orders.user_id
     from orders
+    where {{ is_recomputed('orders.order_date') }}
 ),
 
 -- per order: where it was placed (the purchase event's platform and version) and who placed it
@@ -71,8 +86,10 @@ orders_described as (
         coalesce(users.channel, 'unregistered') as channel,
         case when users.signup_date = orders.order_date then 'new' else 'returning' end as user_type
     from orders
-    left join events on orders.event_id = events.event_id
+    -- the purchase event is of the order's date: only those dates are read
+    left join events on orders.event_id = events.event_id and {{ is_recomputed('events.event_date') }}
     left join users on orders.user_id = users.user_id
+    where {{ is_recomputed('orders.order_date') }}
 ),
 
 -- net revenue: orders on their date, refunds (negative) on theirs, both described by the order they belong to
@@ -108,7 +125,10 @@ signups as (
             users.user_id = events.user_id
             and events.event_name = 'signup'
             and users.signup_at = events.event_at
-    where users.signup_date is not null
+            -- the same day (signup_date is event_at's business date): lets the join read that day only
+            and users.signup_date = events.event_date
+            and {{ is_recomputed('events.event_date') }}
+    where users.signup_date is not null and {{ is_recomputed('users.signup_date') }}
 ),
 
 signups_by_channel as (

@@ -22,13 +22,14 @@ drawn as (
         ((hashint8(n::bigint * 15485863 + %(seed)s) & 2147483647) %% 86400000)::bigint as offset_ms
     from params, generate_series(1, (select events from params)) as n
 )
-insert into raw.events (file_id, line_number, event_id, event_name, event_time, user_id, payload)
+insert into raw.events (file_id, line_number, event_id, event_name, event_time, event_at, user_id, payload)
 select
     params.file_id,
     drawn.n,
     event_id,
     event_name,
     event_ms::text,
+    to_timestamp(event_ms / 1000.0),
     'u' || drawn.user_number,
     jsonb_build_object(
         'event_id', event_id, 'event_name', event_name, 'event_time', event_ms, 'user_id', 'u' || drawn.user_number,

@@ -1,0 +1,101 @@
+{#-
+    Incremental kpi_segments_daily (macros/recompute.sql has the mechanism). Its rows of a date read that date's facts
+    only (and the next day's activity, for D1 retention), but they describe those facts by things a newer file can
+    change for older dates too: a user's channel and signup date, the purchase event behind an order and its refunds,
+    a feedback ticket's latest version. The dates recomputed:
+
+    - the dates a newer events file can have changed (changed_event_dates), and the day before each (D1 retention);
+    - the dates of newer spend files; every money and spend date from the earliest rate of a newer fx file on;
+    - every date of a feedback ticket with a version in a newer file (its created date can move);
+    - every date of an order with a purchase in a newer file (an earlier copy can become the order), and its refunds;
+    - every date of a user whose (channel, signup_date) in dim_users differ from the last build's, kept in
+      marts.segment_users by the post-hook `save_segment_users()` (a late first signup re-attributes the user's past):
+      activity, orders, refunds, and the old and new signup dates.
+-#}
+
+{% macro create_segment_users() -%}
+    create table if not exists marts.segment_users (user_id text primary key, channel text, signup_date date)
+{%- endmacro %}
+
+{% macro save_segment_users() -%}
+    {{ create_segment_users() }};
+    truncate marts.segment_users;
+    insert into marts.segment_users (user_id, channel, signup_date)
+    select users.user_id, users.channel, users.signup_date from {{ ref('dim_users') }} as users
+{%- endmacro %}
+
+{% macro recompute_segment_dates() -%}
+    {%- if is_incremental() -%}
+        {%- set watermark = saved_watermark() -%}
+        {%- set new_purchases -%}
+            select purchases.order_id
+            from {{ ref('fct_money_events') }} as purchases
+            where purchases.event_name = 'purchase' and {{ unread_file('purchases.file_id', watermark) }}
+        {%- endset -%}
+        {%- set new_rates_from -%}
+            select min(rates.rate_date) from ({{ unread_dates('stg_raw__fx_rates', 'rate_date', watermark) }}) as rates
+        {%- endset -%}
+        {%- set keys -%}
+            select (changed.event_date - shift.days)::date as key
+            from ({{ changed_event_dates(watermark) }}) as changed
+            cross join (values (0), (1)) as shift (days)
+            union
+            {{ unread_dates('stg_raw__marketing_spend', 'spend_date', watermark) }}
+            union
+            select money.event_date
+            from {{ ref('fct_money_events') }} as money
+            where money.event_date >= ({{ new_rates_from }})
+            union
+            select spend.spend_date
+            from {{ ref('fct_marketing_spend_daily') }} as spend
+            where spend.spend_date >= ({{ new_rates_from }})
+            union
+            select versions.created_date
+            from {{ ref('stg_raw__feedback') }} as versions
+            where versions.feedback_id in (
+                select updated.feedback_id
+                from {{ ref('stg_raw__feedback') }} as updated
+                where {{ unread_file('updated.file_id', watermark) }}
+            )
+            union
+            select purchases.event_date
+            from {{ ref('fct_money_events') }} as purchases
+            where purchases.event_name = 'purchase' and purchases.order_id in ({{ new_purchases }})
+            union
+            select refunds.refund_date
+            from {{ ref('fct_refunds') }} as refunds
+            where refunds.order_id in ({{ new_purchases }})
+            union
+            select days.activity_date
+            from {{ ref('fct_user_active_days') }} as days
+            where days.user_id in (select changed_users.user_id from changed_users)
+            union
+            select orders.order_date
+            from {{ ref('fct_orders') }} as orders
+            where orders.user_id in (select changed_users.user_id from changed_users)
+            union
+            select refunds.refund_date
+            from {{ ref('fct_refunds') }} as refunds
+            where refunds.user_id in (select changed_users.user_id from changed_users)
+            union
+            select changed_users.signup_date
+            from changed_users
+            where changed_users.signup_date is not null
+        {%- endset -%}
+        {{ create_watermarks() }};
+        {{ create_segment_users() }};
+        create temporary table changed_users on commit drop as
+        (
+            select saved.user_id, saved.channel, saved.signup_date from marts.segment_users as saved
+            except
+            select users.user_id, users.channel, users.signup_date from {{ ref('dim_users') }} as users
+        )
+        union all
+        (
+            select users.user_id, users.channel, users.signup_date from {{ ref('dim_users') }} as users
+            except
+            select saved.user_id, saved.channel, saved.signup_date from marts.segment_users as saved
+        );
+        {{ recompute_start('date', keys) }}
+    {%- endif -%}
+{%- endmacro %}
