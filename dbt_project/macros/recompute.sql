@@ -142,9 +142,11 @@
 {#-
     Pre-hook of a KPI table keyed by `date_column` whose rows depend on the days before (trailing windows, running
     totals): every date from the earliest one a newer file can change (events, spend, an fx rate repricing money from
-    its date on) to the newest event date is recomputed.
+    its date on) to the newest event date is recomputed. A table of periods (`periods`: date_trunc units, keyed by
+    their first day) recomputes from the start of the period holding that date; `also_from` is a further first date
+    (an SQL expression; the earliest wins).
 -#}
-{% macro recompute_dates_from_start(date_column) -%}
+{% macro recompute_dates_from_start(date_column, periods=[], also_from=none) -%}
     {%- if is_incremental() -%}
         {%- set watermark = saved_watermark() -%}
         {%- set changed_dates -%}
@@ -154,10 +156,16 @@
             union
             {{ unread_dates('stg_raw__fx_rates', 'rate_date', watermark) }}
         {%- endset -%}
+        {%- set earliest = "(select min(changed.event_date) from (" ~ changed_dates ~ ") as changed)" -%}
+        {%- set starts = [earliest] -%}
+        {%- for period in periods -%}
+            {%- do starts.append("date_trunc('" ~ period ~ "', " ~ earliest ~ ")::date") -%}
+        {%- endfor -%}
+        {%- if also_from is not none -%}{%- do starts.append(also_from) -%}{%- endif -%}
         {{ create_watermarks() }};
         {{ recompute_start(date_column, (
             "select recomputed.key::date as key from generate_series("
-            ~ "(select min(changed.event_date) from (" ~ changed_dates ~ ") as changed), "
+            ~ "least(" ~ starts | join(', ') ~ "), "
             ~ "(select max(latest.event_date) from " ~ ref('fct_events') ~ " as latest), "
             ~ "interval '1 day') as recomputed (key)"
         )) }}

@@ -8,6 +8,7 @@
     - the dates of newer spend files; every money and spend date from the earliest rate of a newer fx file on;
     - every date of a feedback ticket with a version in a newer file (its created date can move);
     - every date of an order with a purchase in a newer file (an earlier copy can become the order), and its refunds;
+    - the last build's as_of_date, whose D1 retention becomes mature when it moves on;
     - every date of a user whose (channel, signup_date) in dim_users differ from the last build's, kept in
       marts.segment_users by the post-hook `save_segment_users()` (a late first signup re-attributes the user's past):
       activity, orders, refunds, and the old and new signup dates.
@@ -81,6 +82,11 @@
             select changed_users.signup_date
             from changed_users
             where changed_users.signup_date is not null
+            union
+            -- the last build's as_of_date (the newest dau date): its D1 retention is listed once as_of_date moves on
+            select max(built.date)
+            from {{ this }} as built
+            where built.metric = 'dau'
         {%- endset -%}
         {{ create_watermarks() }};
         {{ create_segment_users() }};

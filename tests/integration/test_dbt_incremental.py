@@ -271,6 +271,14 @@ def batch_four() -> list[RawFile]:
     return [events]
 
 
+def batch_five() -> list[RawFile]:
+    """A new day and nothing late, the last of November: the tables of periods recompute November only (its month and
+    weeks); the month, now complete, needs October's activity (churn, previous_active_users)."""
+    events = RawFile("events", date(2026, 12, 1))
+    events.rows = _daily_events(date(2026, 11, 30), range(3, 10))
+    return [events]
+
+
 @dataclass
 class Dbt:
     url: str
@@ -427,13 +435,19 @@ def _table_hashes(url: str, schemas: tuple[str, ...]) -> dict[str, str]:
 
 def test_kpi_layer_incremental_equals_a_full_refresh(fresh_url: str, tmp_path: Path) -> None:
     dbt = Dbt(fresh_url, tmp_path / "dbt_target", selection=[])
-    for batch in (batch_one(), batch_two(), batch_three(), batch_four()):
+    for batch in (batch_one(), batch_two(), batch_three(), batch_four(), batch_five()):
         with connection.connect(fresh_url) as conn:
             _insert(conn, batch)
         dbt.build()
     dbt.build()
     log = (dbt.target_path / "logs" / "dbt.log").read_text()
-    for model in ("marts.fct_user_active_days", "marts.fct_money_events", "kpi.kpi_daily", "kpi.kpi_segments_daily"):
+    incremental_models = (
+        "marts.fct_user_active_days",
+        "marts.fct_money_events",
+        "kpi.kpi_daily",
+        "kpi.kpi_segments_daily",
+    )
+    for model in (*incremental_models, "kpi.kpi_periodic"):
         quoted = r"\.".join(f'"{part}"' for part in model.split("."))
         assert re.search(rf'delete from "[^"]+"\.{quoted}', log), f"{model} did not run incrementally"
     incremental = _table_hashes(fresh_url, ("marts", "kpi"))

@@ -1,11 +1,19 @@
 -- one row per (period_type, period_start): ISO weeks (Monday) and calendar months intersecting first_date .. as_of_date
+-- Incremental: the periods from the one holding the earliest date new files can change, or from the first one not
+-- complete at the last build, are recomputed (macros/recompute.sql); activity is read from the month before them on.
+-- depends_on: {{ ref('fct_events') }}, {{ ref('stg_raw__marketing_spend') }}, {{ ref('stg_raw__fx_rates') }},
+-- {{ ref('stg_ops__ingest_ledger') }}
 
 with as_of as (
     select * from {{ ref('dim_reporting_window') }}
 ),
 
+-- the previous period of every recomputed one is read whole (churn, previous_active_users)
 active_days as (
     select * from {{ ref('fct_user_active_days') }}
+    where
+        {{ recomputed_from() }} is null
+        or activity_date >= date_trunc('month', {{ recomputed_from() }} - interval '1 month')
 ),
 
 users as (
@@ -31,11 +39,13 @@ periods as (
         (period_start - period_types.period_length)::date as previous_period_start
     from as_of
     cross join period_types
-    cross join generate_series(
-        date_trunc(period_types.period_type, as_of.first_date::timestamp),
-        as_of.as_of_date::timestamp,
-        period_types.period_length
-    ) as period_start
+    cross join
+        generate_series(
+            date_trunc(period_types.period_type, as_of.first_date::timestamp),
+            as_of.as_of_date::timestamp,
+            period_types.period_length
+        ) as period_start
+    where period_start >= {{ recomputed_from() }} or {{ recomputed_from() }} is null
 ),
 
 -- one row per (period, user active in it)
@@ -101,6 +111,20 @@ period_signups as (
     group by period_type, period_start
 ),
 
+-- every signup up to the period (first_date is on or before the earliest signup: the sum covers the listed periods)
+cumulative_signups as (
+    select
+        periods.period_type,
+        periods.period_start,
+        sum(period_signups.new_users) as cumulative_users
+    from periods
+    inner join period_signups
+        on
+            periods.period_type = period_signups.period_type
+            and periods.period_start >= period_signups.period_start
+    group by periods.period_type, periods.period_start
+),
+
 joined as (
     select
         periods.period_type,
@@ -112,10 +136,7 @@ joined as (
         coalesce(period_churn.churned_users, 0) as churned_users,
         coalesce(period_signups.new_users, 0) as new_users,
         coalesce(period_signups.paid_new_users, 0) as paid_new_users,
-        -- first_date is on or before the earliest signup, so the running sum over the listed periods is complete
-        sum(coalesce(period_signups.new_users, 0)) over (
-            partition by periods.period_type order by periods.period_start
-        ) as cumulative_users,
+        coalesce(cumulative_signups.cumulative_users, 0) as cumulative_users,
         coalesce(money.orders, 0) as orders,
         coalesce(money.buyers, 0) as buyers,
         coalesce(money.repeat_buyers, 0) as repeat_buyers,
@@ -134,6 +155,10 @@ joined as (
         on periods.period_type = period_churn.period_type and periods.period_start = period_churn.period_start
     left join period_signups
         on periods.period_type = period_signups.period_type and periods.period_start = period_signups.period_start
+    left join cumulative_signups
+        on
+            periods.period_type = cumulative_signups.period_type
+            and periods.period_start = cumulative_signups.period_start
     left join money
         on periods.period_type = money.period_type and periods.period_start = money.period_start
 ),
