@@ -146,17 +146,23 @@
     their first day) recomputes from the start of the period holding that date; `also_from` is a further first date
     (an SQL expression; the earliest wins).
 -#}
-{% macro recompute_dates_from_start(date_column, periods=[], also_from=none) -%}
-    {%- if is_incremental() -%}
-        {%- set watermark = saved_watermark() -%}
-        {%- set changed_dates -%}
+{#- The earliest date a file newer than the KPI table's watermark can change (events, spend, an fx rate). -#}
+{% macro earliest_changed_date() -%}
+    {%- set watermark = saved_watermark() -%}
+    (
+        select min(changed.event_date) from (
             {{ changed_event_dates(watermark) }}
             union
             {{ unread_dates('stg_raw__marketing_spend', 'spend_date', watermark) }}
             union
             {{ unread_dates('stg_raw__fx_rates', 'rate_date', watermark) }}
-        {%- endset -%}
-        {%- set earliest = "(select min(changed.event_date) from (" ~ changed_dates ~ ") as changed)" -%}
+        ) as changed
+    )
+{%- endmacro %}
+
+{% macro recompute_dates_from_start(date_column, periods=[], also_from=none) -%}
+    {%- if is_incremental() -%}
+        {%- set earliest = earliest_changed_date() -%}
         {%- set starts = [earliest] -%}
         {%- for period in periods -%}
             {%- do starts.append("date_trunc('" ~ period ~ "', " ~ earliest ~ ")::date") -%}

@@ -272,11 +272,14 @@ def batch_four() -> list[RawFile]:
 
 
 def batch_five() -> list[RawFile]:
-    """A new day and nothing late, the last of November: the tables of periods recompute November only (its month and
-    weeks); the month, now complete, needs October's activity (churn, previous_active_users)."""
+    """A new day, the last of November, and a copy found late of 11-02: the tables of periods recompute November only
+    (its month and weeks); the month, now complete, needs October's activity (churn, previous_active_users)."""
     events = RawFile("events", date(2026, 12, 1))
     events.rows = _daily_events(date(2026, 11, 30), range(3, 10))
-    return [events]
+    # found late, dated before batch two's file: this copy of u14's signup wins, as a login; u14 is no longer registered
+    found_late = RawFile("events", date(2026, 11, 2))
+    found_late.rows = [_event("signup-u14", "login", datetime(2026, 11, 2, 9, tzinfo=SHANGHAI), "u14")]
+    return [events, found_late]
 
 
 @dataclass
@@ -447,7 +450,7 @@ def test_kpi_layer_incremental_equals_a_full_refresh(fresh_url: str, tmp_path: P
         "kpi.kpi_daily",
         "kpi.kpi_segments_daily",
     )
-    for model in (*incremental_models, "kpi.kpi_periodic"):
+    for model in (*incremental_models, "kpi.kpi_periodic", "marts.dim_user_cohorts"):
         quoted = r"\.".join(f'"{part}"' for part in model.split("."))
         assert re.search(rf'delete from "[^"]+"\.{quoted}', log), f"{model} did not run incrementally"
     incremental = _table_hashes(fresh_url, ("marts", "kpi"))

@@ -1,5 +1,9 @@
 -- one row per registered user: what they did in the windows after signup_date (raw flags; maturity is applied by
 -- the cohort aggregates kpi_retention_cohorts, kpi_funnel and kpi_channel_monthly)
+-- Incremental: the users newer files can change are recomputed (macros/recompute_cohorts.sql); the facts are read from
+-- the earliest signup among them on.
+-- depends_on: {{ ref('stg_ops__ingest_ledger') }}, {{ ref('stg_raw__marketing_spend') }},
+-- {{ ref('stg_raw__fx_rates') }}
 
 with users as (
     select * from {{ ref('dim_users') }}
@@ -27,7 +31,12 @@ cohort_users as (
         signup_date,
         channel
     from users
-    where is_registered
+    where is_registered and {{ is_recomputed('user_id') }}
+),
+
+-- no window of a user recomputed starts before this date
+first_signup as (
+    select min(signup_date) as signup_date from cohort_users
 ),
 
 user_retention as (
@@ -43,6 +52,7 @@ user_retention as (
         on
             cohort_users.user_id = active_days.user_id
             and active_days.activity_date between cohort_users.signup_date + 1 and cohort_users.signup_date + 30
+    where active_days.activity_date > (select first_signup.signup_date from first_signup)
     group by cohort_users.user_id
 ),
 
@@ -54,6 +64,7 @@ user_activation as (
             cohort_users.user_id = events.user_id
             and events.event_name = 'feature_use'
             and events.event_date between cohort_users.signup_date and cohort_users.signup_date + 6
+    where events.event_date >= (select first_signup.signup_date from first_signup)
 ),
 
 -- signed net revenue (orders +, refunds -) on day_number 0..89, the widest window used
@@ -68,6 +79,7 @@ user_money as (
         on
             cohort_users.user_id = orders.user_id
             and orders.order_date between cohort_users.signup_date and cohort_users.signup_date + 89
+    where orders.order_date >= (select first_signup.signup_date from first_signup)
     union all
     select
         cohort_users.user_id,
@@ -79,6 +91,7 @@ user_money as (
         on
             cohort_users.user_id = refunds.user_id
             and refunds.refund_date between cohort_users.signup_date and cohort_users.signup_date + 89
+    where refunds.refund_date >= (select first_signup.signup_date from first_signup)
 ),
 
 user_revenue as (
