@@ -60,6 +60,17 @@
     where {{ unread_file('unread.file_id', watermark) }}
 {%- endmacro %}
 
+{#-
+    The rows (of `columns`) in one of the sources and not in the other, both ways: what changed between the rows a model
+    kept from its last build and the current ones. Each source is a relation or a parenthesised query.
+-#}
+{% macro changed_rows(columns, kept, current) -%}
+    {%- set selected = columns | join(', ') -%}
+    (select {{ selected }} from {{ kept }} as kept except select {{ selected }} from {{ current }} as current_rows)
+    union all
+    (select {{ selected }} from {{ current }} as current_rows except select {{ selected }} from {{ kept }} as kept)
+{%- endmacro %}
+
 {#- The dates a file newer than `watermark` (or released) can have changed. -#}
 {% macro changed_event_dates(watermark=file_id_watermark()) -%}
     {%- set backfill = backfill_range() -%}

@@ -16,21 +16,11 @@
             union
             select changed.user_id
             from (
-                (
-                    select users.user_id, users.signup_date, users.channel
-                    from {{ users }} as users
-                    where users.is_registered
-                    except
-                    select kept.user_id, kept.signup_date, kept.channel from {{ this }} as kept
-                )
-                union all
-                (
-                    select kept.user_id, kept.signup_date, kept.channel from {{ this }} as kept
-                    except
-                    select users.user_id, users.signup_date, users.channel
-                    from {{ users }} as users
-                    where users.is_registered
-                )
+                {{ changed_rows(
+                    ['user_id', 'signup_date', 'channel'],
+                    this,
+                    '(select * from ' ~ users ~ ' where is_registered)'
+                ) }}
             ) as changed
         {%- endset -%}
         {{ create_watermarks() }};

@@ -66,18 +66,14 @@
             select refunds.refund_date
             from {{ ref('fct_refunds') }} as refunds
             where refunds.order_id in ({{ new_purchases }})
+            {%- for model, date_column in [
+                ('fct_user_active_days', 'activity_date'), ('fct_orders', 'order_date'), ('fct_refunds', 'refund_date')
+            ] %}
             union
-            select days.activity_date
-            from {{ ref('fct_user_active_days') }} as days
-            where days.user_id in (select changed_users.user_id from changed_users)
-            union
-            select orders.order_date
-            from {{ ref('fct_orders') }} as orders
-            where orders.user_id in (select changed_users.user_id from changed_users)
-            union
-            select refunds.refund_date
-            from {{ ref('fct_refunds') }} as refunds
-            where refunds.user_id in (select changed_users.user_id from changed_users)
+            select facts.{{ date_column }}
+            from {{ ref(model) }} as facts
+            where facts.user_id in (select changed_users.user_id from changed_users)
+            {%- endfor %}
             union
             select changed_users.signup_date
             from changed_users
@@ -91,17 +87,7 @@
         {{ create_watermarks() }};
         {{ create_segment_users() }};
         create temporary table changed_users on commit drop as
-        (
-            select saved.user_id, saved.channel, saved.signup_date from marts.segment_users as saved
-            except
-            select users.user_id, users.channel, users.signup_date from {{ ref('dim_users') }} as users
-        )
-        union all
-        (
-            select users.user_id, users.channel, users.signup_date from {{ ref('dim_users') }} as users
-            except
-            select saved.user_id, saved.channel, saved.signup_date from marts.segment_users as saved
-        );
+        {{ changed_rows(['user_id', 'channel', 'signup_date'], 'marts.segment_users', ref('dim_users')) }};
         {{ recompute_start('date', keys) }}
     {%- endif -%}
 {%- endmacro %}
