@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,23 @@ def test_main_dag_renders_every_dbt_model_as_a_task(dagbag: DagBag) -> None:
     for source in SOURCE_NAMES:
         ingest = dag.get_task(f"ingest_{source}")
         assert [a.name for a in ingest.outlets] == [f"raw.{source}"]
+
+
+def test_each_dbt_task_selects_its_own_node_alone(dagbag: DagBag) -> None:
+    # Cosmos selects by `fqn:<project>.<name>`. Another resource whose fqn starts the same (an exposure named like a
+    # seed) would be selected too, and dbt's buildable tests would then run with its whole upstream, before it exists.
+    manifest = json.loads(ensure_manifest().read_text(encoding="utf-8"))
+    fqns = {
+        unique_id: resource["fqn"]
+        for section in ("nodes", "sources", "exposures", "metrics", "semantic_models", "saved_queries")
+        for unique_id, resource in manifest.get(section, {}).items()
+    }
+    tasks = [t for t in dagbag.dags["metrics_pipeline"].tasks if t.task_id.startswith("dbt.")]
+    assert len(tasks) > 40
+    for task in tasks:
+        node = task.extra_context["dbt_node_config"]["unique_id"]
+        parts = task.select.removeprefix("fqn:").split(".")
+        assert [uid for uid, fqn in fqns.items() if fqn[: len(parts)] == parts] == [node], task.task_id
 
 
 def test_a_build_is_recorded_only_after_its_kpi_gate_and_report(dagbag: DagBag) -> None:
