@@ -71,6 +71,30 @@
     (select {{ selected }} from {{ current }} as current_rows except select {{ selected }} from {{ kept }} as kept)
 {%- endmacro %}
 
+{#-
+    fct_duplicates_removed: the earliest delivery date of an events file the model has not read (null: none), or none
+    on a full build. Pre-hook `recompute_event_deliveries_start()` deletes the rows recomputed: the events rows from that
+    date on, and the rows of the other sources.
+-#}
+{% macro recomputed_event_deliveries() -%}
+    {%- if is_incremental() -%}
+        (
+            select min(unread.delivery_date)
+            from {{ ref('stg_ops__ingest_ledger') }} as unread
+            where unread.source = 'events' and {{ unread_file('unread.file_id', saved_watermark()) }}
+        )
+    {%- else -%}
+        {{ return(none) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro recompute_event_deliveries_start() -%}
+    {%- if is_incremental() -%}
+        {{ create_watermarks() }};
+        delete from {{ this }} where source <> 'events' or delivery_date >= {{ recomputed_event_deliveries() }}
+    {%- endif -%}
+{%- endmacro %}
+
 {#- The dates a file newer than `watermark` (or released) can have changed. -#}
 {% macro changed_event_dates(watermark=file_id_watermark()) -%}
     {%- set backfill = backfill_range() -%}
@@ -155,7 +179,7 @@
     totals): every date from the earliest one a newer file can change (events, spend, an fx rate repricing money from
     its date on) to the newest event date is recomputed. A table of periods (`periods`: date_trunc units, keyed by
     their first day) recomputes from the start of the period holding that date; `also_from` is a further first date
-    (an SQL expression; the earliest wins).
+    (an SQL expression; the earliest wins); `until` a further last date (the newest event date is the default one).
 -#}
 {#- The earliest date a file newer than the KPI table's watermark can change (events, spend, an fx rate). -#}
 {% macro earliest_changed_date() -%}
@@ -171,7 +195,7 @@
     )
 {%- endmacro %}
 
-{% macro recompute_dates_from_start(date_column, periods=[], also_from=none) -%}
+{% macro recompute_dates_from_start(date_column, periods=[], also_from=none, until=none) -%}
     {%- if is_incremental() -%}
         {%- set earliest = earliest_changed_date() -%}
         {%- set starts = [earliest] -%}
@@ -179,11 +203,13 @@
             {%- do starts.append("date_trunc('" ~ period ~ "', " ~ earliest ~ ")::date") -%}
         {%- endfor -%}
         {%- if also_from is not none -%}{%- do starts.append(also_from) -%}{%- endif -%}
+        {%- set ends = ["(select max(latest.event_date) from " ~ ref('fct_events') ~ " as latest)"] -%}
+        {%- if until is not none -%}{%- do ends.append(until) -%}{%- endif -%}
         {{ create_watermarks() }};
         {{ recompute_start(date_column, (
             "select recomputed.key::date as key from generate_series("
             ~ "least(" ~ starts | join(', ') ~ "), "
-            ~ "(select max(latest.event_date) from " ~ ref('fct_events') ~ " as latest), "
+            ~ "greatest(" ~ ends | join(', ') ~ "), "
             ~ "interval '1 day') as recomputed (key)"
         )) }}
     {%- endif -%}

@@ -2,18 +2,31 @@
 -- events: the later copy of an event_id, at its own delivery date (raw records minus the winners of that date);
 -- feedback, surveys, marketing_spend: the superseded earlier delivery, at its delivery date. fx_rates re-deliveries
 -- are resolved too (int_fx_rates_resolved) but are not counted here, as kpi_data_quality.duplicates_removed defines.
+-- Incremental: the events rows from the earliest delivery date of an events file not read yet are recomputed (a copy
+-- in such a file only replaces a winner delivered on a later date); the other sources, small, are recomputed whole.
+{%- set first_date = recomputed_event_deliveries() %}
 with
 
 ledger as (
     select * from {{ ref('stg_ops__ingest_ledger') }}
 ),
 
+-- `= any(array(...))`: by fct_events' file_id index and raw.events' key, so the cost follows the recomputed dates
+recomputed_files as (
+    select file_id from ledger
+    {%- if first_date is not none %}
+    where delivery_date >= {{ first_date }}
+    {%- endif %}
+),
+
 raw_events as (
     select * from {{ ref('stg_raw__events') }}
+    where file_id = any(array(select recomputed_files.file_id from recomputed_files))
 ),
 
 clean_events as (
     select * from {{ ref('fct_events') }}
+    where file_id = any(array(select recomputed_files.file_id from recomputed_files))
 ),
 
 feedback as (
@@ -104,6 +117,9 @@ final as (
         on
             sources.delivery_date = duplicates.delivery_date
             and sources.source = duplicates.source
+    {%- if first_date is not none %}
+    where sources.source <> 'events' or sources.delivery_date >= {{ first_date }}
+    {%- endif %}
 )
 
 select * from final

@@ -1,18 +1,25 @@
 -- one row per (period_type, period_start) with an order, a refund or spend: days, ISO weeks (Monday), calendar months
 -- The one bucketing of money that kpi_daily (days) and kpi_periodic (weeks, months) share: every fact is bucketed with
 -- date_trunc (linear in its rows), never range-joined to the periods.
+-- Incremental: the periods from the first one holding the earliest date new files can change are recomputed
+-- (macros/recompute.sql) from the facts dated from that period's start on.
+-- depends_on: {{ ref('fct_events') }}, {{ ref('stg_raw__marketing_spend') }}, {{ ref('stg_raw__fx_rates') }},
+-- {{ ref('stg_ops__ingest_ledger') }}
 with
 
 orders as (
     select * from {{ ref('fct_orders') }}
+    where order_date >= {{ recomputed_from() }} or {{ recomputed_from() }} is null
 ),
 
 refunds as (
     select * from {{ ref('fct_refunds') }}
+    where refund_date >= {{ recomputed_from() }} or {{ recomputed_from() }} is null
 ),
 
 spend as (
     select * from {{ ref('fct_marketing_spend_daily') }}
+    where spend_date >= {{ recomputed_from() }} or {{ recomputed_from() }} is null
 ),
 
 period_types as (
@@ -109,6 +116,8 @@ final as (
         on periods.period_type = period_refunds.period_type and periods.period_start = period_refunds.period_start
     left join period_spend
         on periods.period_type = period_spend.period_type and periods.period_start = period_spend.period_start
+    -- a period that starts before the first recomputed date is kept: it holds no changed date
+    where {{ is_recomputed('periods.period_start') }}
 )
 
 select * from final
