@@ -45,12 +45,12 @@
     loaded, so older than the watermark; a released file is re-read on every run, as fct_events does).
 -#}
 {% macro unread_file(file_id_column, watermark) -%}
-    (
-        {{ file_id_column }} > {{ watermark }}
-        or {{ file_id_column }} in (
-            select released.file_id from {{ ref('stg_ops__ingest_ledger') }} as released where released.is_released
-        )
-    )
+    {#- `= any(array(...))` over the (small) ledger: found by the file_id index, not by a scan of the whole history -#}
+    {{ file_id_column }} = any(array(
+        select ledger_file.file_id
+        from {{ ref('stg_ops__ingest_ledger') }} as ledger_file
+        where ledger_file.file_id > {{ watermark }} or ledger_file.is_released
+    ))
 {%- endmacro %}
 
 {#- The `date_column` values of the rows of `model` (a staged source) from files the model has not read. -#}
