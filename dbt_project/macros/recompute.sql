@@ -179,7 +179,8 @@
     totals): every date from the earliest one a newer file can change (events, spend, an fx rate repricing money from
     its date on) to the newest event date is recomputed. A table of periods (`periods`: date_trunc units, keyed by
     their first day) recomputes from the start of the period holding that date; `also_from` is a further first date
-    (an SQL expression; the earliest wins); `until` a further last date (the newest event date is the default one).
+    (an SQL expression; the earliest wins); `days_before` moves the earliest changed date back (rows that read the
+    days after theirs); `until` a further last date (the newest event date is the default one).
 -#}
 {#- The earliest date a file newer than the KPI table's watermark can change (events, spend, an fx rate). -#}
 {% macro earliest_changed_date() -%}
@@ -195,9 +196,9 @@
     )
 {%- endmacro %}
 
-{% macro recompute_dates_from_start(date_column, periods=[], also_from=none, until=none) -%}
+{% macro recompute_dates_from_start(date_column, periods=[], also_from=none, until=none, days_before=0) -%}
     {%- if is_incremental() -%}
-        {%- set earliest = earliest_changed_date() -%}
+        {%- set earliest = '(' ~ earliest_changed_date() ~ ' - ' ~ days_before ~ ')' -%}
         {%- set starts = [earliest] -%}
         {%- for period in periods -%}
             {%- do starts.append("date_trunc('" ~ period ~ "', " ~ earliest ~ ")::date") -%}

@@ -21,6 +21,7 @@ latest_load as (
     limit 1
 ),
 
+-- `= any(array(...))`: the latest load's events by fct_events' file_id index, not by a scan of the whole history
 final as (
     select
         clean_events.event_id,
@@ -28,9 +29,13 @@ final as (
         clean_events.delivery_date,
         clean_events.file_id
     from clean_events
-    inner join ledger on clean_events.file_id = ledger.file_id
-    inner join latest_load on ledger.load_id = latest_load.load_id
-    where clean_events.event_date < clean_events.delivery_date - {{ var('lookback_days') | int }}
+    where
+        clean_events.file_id = any(array(
+            select ledger.file_id
+            from ledger
+            inner join latest_load on ledger.load_id = latest_load.load_id
+        ))
+        and clean_events.event_date < clean_events.delivery_date - {{ var('lookback_days') | int }}
 )
 
 select * from final

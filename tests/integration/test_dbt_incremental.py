@@ -282,6 +282,14 @@ def batch_five() -> list[RawFile]:
     return [events, found_late]
 
 
+def batch_six() -> list[RawFile]:
+    """Only a late login of u1 on 11-20, day 22 of u1's cohort (10-29), which is more than 30 days before the last
+    build's as_of_date: the retention curve recomputes the cohorts up to 30 days before the changed date."""
+    late = RawFile("events", date(2026, 12, 2))
+    late.rows = [_event("late-u1-login", "login", datetime(2026, 11, 20, 9, tzinfo=SHANGHAI), "u1")]
+    return [late]
+
+
 @dataclass
 class Dbt:
     url: str
@@ -469,7 +477,7 @@ def test_staged_event_tests_check_the_rows_fct_events_has_not_read(fresh_url: st
 
 def test_kpi_layer_incremental_equals_a_full_refresh(fresh_url: str, tmp_path: Path) -> None:
     dbt = Dbt(fresh_url, tmp_path / "dbt_target", selection=[])
-    for batch in (batch_one(), batch_two(), batch_three(), batch_four(), batch_five()):
+    for batch in (batch_one(), batch_two(), batch_three(), batch_four(), batch_five(), batch_six()):
         with connection.connect(fresh_url) as conn:
             _insert(conn, batch)
         dbt.build()
@@ -484,6 +492,7 @@ def test_kpi_layer_incremental_equals_a_full_refresh(fresh_url: str, tmp_path: P
         "kpi.kpi_daily",
         "kpi.kpi_segments_daily",
         "kpi.kpi_periodic",
+        "kpi.kpi_retention_curve",
     )
     for model in incremental_models:
         quoted = r"\.".join(f'"{part}"' for part in model.split("."))

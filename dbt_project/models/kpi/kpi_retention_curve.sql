@@ -1,4 +1,8 @@
 -- one row per (signup_date, day_number) for day_number 0..30 with signup_date + day_number <= as_of_date
+-- Incremental: the cohorts that signed up in the 30 days before the earliest date new files can change or later, and
+-- those the last build's as_of_date left incomplete, are recomputed (macros/recompute.sql).
+-- depends_on: {{ ref('fct_events') }}, {{ ref('stg_raw__marketing_spend') }}, {{ ref('stg_raw__fx_rates') }},
+-- {{ ref('stg_ops__ingest_ledger') }}
 
 with as_of as (
     select * from {{ ref('dim_reporting_window') }}
@@ -10,6 +14,7 @@ users as (
 
 active_days as (
     select * from {{ ref('fct_user_active_days') }}
+    where activity_date >= {{ recomputed_from() }} or {{ recomputed_from() }} is null
 ),
 
 cohort_users as (
@@ -17,7 +22,7 @@ cohort_users as (
         user_id,
         signup_date
     from users
-    where is_registered
+    where is_registered and {{ is_recomputed('signup_date') }}
 ),
 
 cohort_sizes as (
