@@ -117,28 +117,43 @@
 
 {#-
     Pre-hook: `keys_sql` selects one column `key` (the model's `key_column` values to rebuild); they are stored in
-    `recomputed_keys` and deleted from the model's table. Nothing on a full build.
+    `recomputed_keys` and deleted from the model's table. Nothing on a full build. `dates`: the keys are dates.
 -#}
-{% macro recompute_start(key_column, keys_sql) -%}
+{% macro recompute_start(key_column, keys_sql, dates=false) -%}
     {%- if is_incremental() -%}
         create temporary table recomputed_keys on commit drop as {{ keys_sql }};
         analyze recomputed_keys;
-        delete from {{ this }} where {{ key_column }} in (select recomputed_keys.key from recomputed_keys)
+        delete from {{ this }} where {{ recomputed_key_filter(key_column, dates) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
+    Keys that can be many (users, events) are matched by a semi-join. Dates are few (one per day): matched against an
+    array, so that a date index is used; as a semi-join the planner scanned the whole history (0.76 s instead of 0.17 s
+    for fct_user_active_days at 180 days).
+-#}
+{% macro recomputed_key_filter(key_expression, dates) -%}
+    {%- if dates -%}
+        {{ key_expression }} = any(array(select recomputed_keys.key from recomputed_keys))
+    {%- else -%}
+        {{ key_expression }} in (select recomputed_keys.key from recomputed_keys)
     {%- endif -%}
 {%- endmacro %}
 
 {#- Pre-hook of a model keyed by business date: recompute the changed dates. -#}
 {% macro recompute_dates_start(date_column) -%}
-    {{ recompute_start(date_column, 'select event_date as key from (' ~ changed_event_dates() ~ ') as changed') }}
+    {{ recompute_start(
+        date_column, 'select event_date as key from (' ~ changed_event_dates() ~ ') as changed', dates=true
+    ) }}
 {%- endmacro %}
 
 {#- In the model's SQL: the filter that keeps the keys being recomputed (true on a full build). -#}
 {% macro is_recomputed(key_expression) -%}
-    {%- if is_incremental() -%}
-        {{ key_expression }} in (select recomputed_keys.key from recomputed_keys)
-    {%- else -%}
-        true
-    {%- endif -%}
+    {%- if is_incremental() -%}{{ recomputed_key_filter(key_expression, dates=false) }}{%- else -%}true{%- endif -%}
+{%- endmacro %}
+
+{% macro is_recomputed_date(date_expression) -%}
+    {%- if is_incremental() -%}{{ recomputed_key_filter(date_expression, dates=true) }}{%- else -%}true{%- endif -%}
 {%- endmacro %}
 
 {#-
@@ -212,7 +227,7 @@
             ~ "least(" ~ starts | join(', ') ~ "), "
             ~ "greatest(" ~ ends | join(', ') ~ "), "
             ~ "interval '1 day') as recomputed (key)"
-        )) }}
+        ), dates=true) }}
     {%- endif -%}
 {%- endmacro %}
 

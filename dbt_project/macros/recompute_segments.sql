@@ -88,6 +88,6 @@
         {{ create_segment_users() }};
         create temporary table changed_users on commit drop as
         {{ changed_rows(['user_id', 'channel', 'signup_date'], 'marts.segment_users', ref('dim_users')) }};
-        {{ recompute_start('date', keys) }}
+        {{ recompute_start('date', keys, dates=true) }}
     {%- endif -%}
 {%- endmacro %}

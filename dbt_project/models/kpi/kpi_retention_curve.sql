@@ -22,7 +22,7 @@ cohort_users as (
         user_id,
         signup_date
     from users
-    where is_registered and {{ is_recomputed('signup_date') }}
+    where is_registered and {{ is_recomputed_date('signup_date') }}
 ),
 
 cohort_sizes as (

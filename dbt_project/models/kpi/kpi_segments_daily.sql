@@ -26,17 +26,17 @@ orders as not materialized (
 
 refunds as (
     select * from {{ ref('fct_refunds') }}
-    where {{ is_recomputed('refund_date') }}
+    where {{ is_recomputed_date('refund_date') }}
 ),
 
 spend as (
     select * from {{ ref('fct_marketing_spend_daily') }}
-    where {{ is_recomputed('spend_date') }}
+    where {{ is_recomputed_date('spend_date') }}
 ),
 
 feedback as (
     select * from {{ ref('fct_feedback') }}
-    where {{ is_recomputed('created_date') }}
+    where {{ is_recomputed_date('created_date') }}
 ),
 
 -- the platform and app version a user was active on that day (the first one alphabetically when several); the day
@@ -51,7 +51,7 @@ user_days as (
     where
         events.is_activity
         and events.user_id is not null
-        and ({{ is_recomputed('events.event_date') }} or {{ is_recomputed('events.event_date - 1') }})
+        and ({{ is_recomputed_date('events.event_date') }} or {{ is_recomputed_date('events.event_date - 1') }})
     group by events.event_date, events.user_id
 ),
 
@@ -65,7 +65,7 @@ user_days_described as (
         case when users.signup_date = user_days.date then 'new' else 'returning' end as user_type
     from user_days
     left join users on user_days.user_id = users.user_id
-    where {{ is_recomputed('user_days.date') }}
+    where {{ is_recomputed_date('user_days.date') }}
 ),
 
 buyers as (
@@ -73,7 +73,7 @@ buyers as (
         orders.order_date as date,
         orders.user_id
     from orders
-    where {{ is_recomputed('orders.order_date') }}
+    where {{ is_recomputed_date('orders.order_date') }}
 ),
 
 -- per order: where it was placed (the purchase event's platform and version) and who placed it
@@ -87,9 +87,9 @@ orders_described as (
         case when users.signup_date = orders.order_date then 'new' else 'returning' end as user_type
     from orders
     -- the purchase event is of the order's date: only those dates are read
-    left join events on orders.event_id = events.event_id and {{ is_recomputed('events.event_date') }}
+    left join events on orders.event_id = events.event_id and {{ is_recomputed_date('events.event_date') }}
     left join users on orders.user_id = users.user_id
-    where {{ is_recomputed('orders.order_date') }}
+    where {{ is_recomputed_date('orders.order_date') }}
 ),
 
 -- net revenue: orders on their date, refunds (negative) on theirs, both described by the order they belong to
@@ -127,8 +127,8 @@ signups as (
             and users.signup_at = events.event_at
             -- the same day (signup_date is event_at's business date): lets the join read that day only
             and users.signup_date = events.event_date
-            and {{ is_recomputed('events.event_date') }}
-    where users.signup_date is not null and {{ is_recomputed('users.signup_date') }}
+            and {{ is_recomputed_date('events.event_date') }}
+    where users.signup_date is not null and {{ is_recomputed_date('users.signup_date') }}
 ),
 
 signups_by_channel as (

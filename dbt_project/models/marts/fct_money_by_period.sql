@@ -117,7 +117,7 @@ final as (
     left join period_spend
         on periods.period_type = period_spend.period_type and periods.period_start = period_spend.period_start
     -- a period that starts before the first recomputed date is kept: it holds no changed date
-    where {{ is_recomputed('periods.period_start') }}
+    where {{ is_recomputed_date('periods.period_start') }}
 )
 
 select * from final

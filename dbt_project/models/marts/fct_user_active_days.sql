@@ -20,7 +20,7 @@ final as (
         ) as features,
         max(file_id) as file_id
     from events
-    where is_activity and user_id is not null and {{ is_recomputed('event_date') }}
+    where is_activity and user_id is not null and {{ is_recomputed_date('event_date') }}
     group by user_id, event_date
 )
 
