@@ -12,6 +12,7 @@ import subprocess
 import tempfile
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 from metrics_warehouse.dbt_cli import DBT_EXECUTABLE
 from metrics_warehouse.settings import DBT_PROJECT_DIR
@@ -54,9 +55,18 @@ def _parsed(path: Path, mtime_ns: int) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def incremental_unit_tested(manifest_path: Path) -> list[tuple[str, str, str]]:
-    """(schema, relation, model) of each incremental model a unit test runs as incremental: that test reads the
-    columns of the model's existing relation, so one must exist before the model's first build."""
+class EmptyRelation(NamedTuple):
+    """An incremental model's relation as its contract describes it: its columns' names and data types, in order."""
+
+    schema: str
+    alias: str
+    model: str
+    columns: tuple[tuple[str, str], ...]
+
+
+def incremental_unit_tested(manifest_path: Path) -> list[EmptyRelation]:
+    """Each incremental model a unit test runs as incremental: that test reads the columns of the model's existing
+    relation, so one must exist before the model's first build."""
     manifest = read_manifest(manifest_path)
     tested = {
         test["model"]
@@ -64,7 +74,12 @@ def incremental_unit_tested(manifest_path: Path) -> list[tuple[str, str, str]]:
         if ((test.get("overrides") or {}).get("macros") or {}).get("is_incremental")
     }
     return sorted(
-        (node["schema"], node["alias"], node["name"])
+        EmptyRelation(
+            node["schema"],
+            node["alias"],
+            node["name"],
+            tuple((column["name"], column["data_type"]) for column in node["columns"].values()),
+        )
         for node in manifest["nodes"].values()
         if node["resource_type"] == "model"
         and node["name"] in tested

@@ -63,12 +63,12 @@ def test_the_kpi_schema_holds_only_documented_kpi_tables_with_enforced_contracts
 
 
 def test_the_relations_made_empty_for_unit_tests_have_contracts_to_make_them_from(models: dict[str, dict]) -> None:
-    """A new warehouse gets these models as empty views made from their contracts (macro create_empty_relations)
+    """A new warehouse gets these models as empty views made from their contracts (create_incremental_relations)
     before their first build, because a unit test runs them as incremental and reads the existing relation's
     columns."""
     from metrics_warehouse.dbt_manifest import incremental_unit_tested
 
-    made = {model for _, _, model in incremental_unit_tested(ensure_manifest())}
+    made = {relation.model for relation in incremental_unit_tested(ensure_manifest())}
     assert "fct_events" in made
     assert {name for name in made if not models[name]["config"]["contract"]["enforced"]} == set()
     assert {name for name in made if not all(c["data_type"] for c in models[name]["columns"].values())} == set()

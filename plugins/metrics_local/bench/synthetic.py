@@ -62,7 +62,7 @@ _LEDGER = """
 insert into ops.ingest_ledger (
     file_id, load_id, source, path, delivery_date, content_sha256, size_bytes, encoding, status,
     records_read, records_loaded, started_at, finished_at
-) values (%(file_id)s, 'synthetic', 'events', %(path)s, %(day)s, md5(%(path)s), 0, 'utf-8', 'loaded',
+) values (%(file_id)s, %(load_id)s, 'events', %(path)s, %(day)s, md5(%(path)s), 0, 'utf-8', 'loaded',
     %(events)s, %(events)s, now(), now())
 """
 
@@ -81,6 +81,7 @@ def load_days(url: str, *, start: date, days: int, first_day: int, count: int, e
                 "users": users,
                 "seed": 42,
                 "path": f"events/{day}/synthetic.jsonl",
+                "load_id": f"synthetic-{day}",  # one load a day, as daily runs make
             }
             conn.execute(_LEDGER, params)
             conn.execute(_DAY, params)
