@@ -42,13 +42,15 @@
 
 {#-
     A file the model has not read yet: newer than its watermark, or released (held back by the raw gate when it was
-    loaded, so older than the watermark; a released file is re-read on every run, as fct_events does).
+    loaded, so older than the watermark; a released file is re-read on every run, as fct_events does). `ledger`: the
+    relation of stg_ops__ingest_ledger, for a caller that must not ref() it (macros/test_where_unread.sql).
 -#}
-{% macro unread_file(file_id_column, watermark) -%}
+{% macro unread_file(file_id_column, watermark, ledger=none) -%}
+    {%- set ledger = ledger if ledger is not none else ref('stg_ops__ingest_ledger') -%}
     {#- `= any(array(...))` over the (small) ledger: found by the file_id index, not by a scan of the whole history -#}
     {{ file_id_column }} = any(array(
         select ledger_file.file_id
-        from {{ ref('stg_ops__ingest_ledger') }} as ledger_file
+        from {{ ledger }} as ledger_file
         where ledger_file.file_id > {{ watermark }} or ledger_file.is_released
     ))
 {%- endmacro %}
@@ -189,14 +191,6 @@
     {%- endif %}
 {%- endmacro %}
 
-{#-
-    Pre-hook of a KPI table keyed by `date_column` whose rows depend on the days before (trailing windows, running
-    totals): every date from the earliest one a newer file can change (events, spend, an fx rate repricing money from
-    its date on) to the newest event date is recomputed. A table of periods (`periods`: date_trunc units, keyed by
-    their first day) recomputes from the start of the period holding that date; `also_from` is a further first date
-    (an SQL expression; the earliest wins); `days_before` moves the earliest changed date back (rows that read the
-    days after theirs); `until` a further last date (the newest event date is the default one).
--#}
 {#- The earliest date a file newer than the KPI table's watermark can change (events, spend, an fx rate). -#}
 {% macro earliest_changed_date() -%}
     {%- set watermark = saved_watermark() -%}
@@ -211,6 +205,14 @@
     )
 {%- endmacro %}
 
+{#-
+    Pre-hook of a KPI table keyed by `date_column` whose rows depend on the days before (trailing windows, running
+    totals): every date from the earliest one a newer file can change (events, spend, an fx rate repricing money from
+    its date on) to the newest event date is recomputed. A table of periods (`periods`: date_trunc units, keyed by
+    their first day) recomputes from the start of the period holding that date; `also_from` is a further first date
+    (an SQL expression; the earliest wins); `days_before` moves the earliest changed date back (rows that read the
+    days after theirs); `until` a further last date (the newest event date is the default one).
+-#}
 {% macro recompute_dates_from_start(date_column, periods=[], also_from=none, until=none, days_before=0) -%}
     {%- if is_incremental() -%}
         {%- set earliest = '(' ~ earliest_changed_date() ~ ' - ' ~ days_before ~ ')' -%}

@@ -28,10 +28,6 @@
     {%- set reader = model_relation(reader_name) -%}
     {%- set ledger = model_relation('stg_ops__ingest_ledger') -%}
     {%- if reader is none or ledger is none -%}{{ return('true') }}{%- endif -%}
-    {#- `= any(array(...))`: the rows are found by the source's file_id index, not by a scan of the whole history -#}
-    {{ return(
-        'file_id = any(array(select unread.file_id from ' ~ ledger ~ ' as unread'
-        ~ ' where unread.file_id > (select coalesce(max(was_read.file_id), 0) from ' ~ reader ~ ' as was_read)'
-        ~ ' or unread.is_released))'
-    ) }}
+    {%- set watermark = '(select coalesce(max(was_read.file_id), 0) from ' ~ reader ~ ' as was_read)' -%}
+    {{ return(unread_file('file_id', watermark, ledger=ledger)) }}
 {%- endmacro %}
