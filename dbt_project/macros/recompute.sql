@@ -93,8 +93,13 @@
 {% macro recompute_event_deliveries_start() -%}
     {%- if is_incremental() -%}
         {{ create_watermarks() }};
-        delete from {{ this }} where source <> 'events' or delivery_date >= {{ recomputed_event_deliveries() }}
+        delete from {{ this }} where {{ is_recomputed_delivery('source', 'delivery_date', recomputed_event_deliveries()) }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- A row fct_duplicates_removed recomputes, from `first_date` (`recomputed_event_deliveries()`). -#}
+{% macro is_recomputed_delivery(source, delivery_date, first_date) -%}
+    ({{ source }} <> 'events' or {{ delivery_date }} >= {{ first_date }})
 {%- endmacro %}
 
 {#- The dates a file newer than `watermark` (or released) can have changed. -#}

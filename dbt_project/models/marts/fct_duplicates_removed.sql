@@ -118,7 +118,7 @@ final as (
             sources.delivery_date = duplicates.delivery_date
             and sources.source = duplicates.source
     {%- if first_date is not none %}
-    where sources.source <> 'events' or sources.delivery_date >= {{ first_date }}
+    where {{ is_recomputed_delivery('sources.source', 'sources.delivery_date', first_date) }}
     {%- endif %}
 )
 
