@@ -88,8 +88,9 @@ format: $(STAMP)  ## apply ruff's formatter and fixes
 	$(BIN)/ruff format plugins dags tests expectations bi
 	$(BIN)/ruff check --fix plugins dags tests expectations bi
 
-test: $(STAMP) $(BI_STAMP) $(CHROMIUM) lint  ## lint, then the whole test suite (unit, integration, e2e)
-	$(BIN)/python -m pytest
+# Two workers (pytest-xdist); tests/conftest.py keeps the tests that share a pipeline run on one of them.
+test: $(STAMP) $(BI_STAMP) $(CHROMIUM) lint  ## lint, then the whole test suite (unit, integration, e2e) on two workers
+	$(BIN)/python -m pytest --numprocesses 2
 
 soak: $(STAMP)  ## fault trials: 200 ingestion kills and 50 whole-run kills at seeded random moments, each then rerun
 	METRICS_FAULT_TRIALS=$${METRICS_FAULT_TRIALS:-200} METRICS_RUN_KILLS=$${METRICS_RUN_KILLS:-50} \

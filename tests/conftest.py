@@ -1,24 +1,29 @@
-"""Shared fixtures: a real PostgreSQL for integration tests.
+"""Shared fixtures: a real PostgreSQL for integration tests; how `make test`'s two workers share the tests.
 
-The system server at 127.0.0.1:5432 is used when it answers (METRICS_TEST_SERVER_URL overrides it); otherwise the
-project's embedded server. Every test module gets a database of its own, dropped afterwards.
+The system server at 127.0.0.1:5432 is used when it answers (METRICS_TEST_SERVER_URL overrides it); otherwise an
+embedded server of this test process's own. Every test module gets a database of its own, dropped afterwards.
+Each test process (`make test` runs two, pytest-xdist) has its own var folder and Airflow home, never the project's.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
 
-# Airflow reads its configuration at import: tests parse DAGs without a metadata database of their own.
-os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="mw-airflow-"))
+# Set before the project's settings and Airflow are imported (both read them at import): the user's var/ (the
+# warehouse of `make demo`, Airflow's metadata) is not touched, and the two workers do not share a SQLite database.
+os.environ["METRICS_VAR_DIR"] = tempfile.mkdtemp(prefix="mw-test-var-")
+os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="mw-test-airflow-")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__COSMOS__ENABLE_CACHE_DBT_LS"] = "False"
 os.environ["AIRFLOW__COSMOS__ENABLE_TELEMETRY"] = "False"
 
 import pytest
+from xdist.scheduler import LoadScopeScheduling
 
 from metrics_local.scratch import scratch_database, server
 from metrics_warehouse.settings import TEST_SERVER_URL
@@ -53,3 +58,53 @@ def fresh_url(pg_server: str) -> Iterator[str]:
 def new_database(pg_server: str):
     """A factory of fresh databases for session-scoped fixtures: `with new_database() as url: ...`."""
     return lambda create=True: _fresh_database(pg_server, create=create)
+
+
+# `make test` runs two workers (pytest-xdist). The modules that share one whole pipeline run (a session fixture) run
+# on one worker, so that the run is made once; every other module runs whole on one worker (its module fixtures are
+# made once). xdist's own `xdist_group` marks do nothing under pytest 9.2 (a test's id can no longer be rewritten).
+SHARED_RUNS = {
+    "tiny_reference": ("tests/e2e/test_run_faults.py", "tests/e2e/test_warehouse_killed.py"),
+    "pipeline": (
+        "tests/e2e/test_bi_latency.py",
+        "tests/e2e/test_pipeline.py",
+        "tests/e2e/test_report.py",
+        "tests/e2e/test_superset.py",
+    ),
+}
+# Handed out first, so that the two workers end together.
+LONGEST_FIRST = ("tiny_reference", "tests/integration/test_celery_executor.py")
+
+
+def work_unit(nodeid: str) -> str:
+    """What runs whole on one worker: a shared run's modules (named by its fixture), or one module."""
+    module = nodeid.split("::")[0]
+    return next((fixture for fixture, modules in SHARED_RUNS.items() if module in modules), module)
+
+
+class SharedRunScheduling(LoadScopeScheduling):
+    def _split_scope(self, nodeid: str) -> str:
+        return work_unit(nodeid)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log) -> SharedRunScheduling:
+    config.option.loadscopereorder = False  # the collection's order: the longest first
+    return SharedRunScheduling(config, log)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        for fixture, modules in SHARED_RUNS.items():
+            if fixture in item.fixturenames and item.nodeid.split("::")[0] not in modules:
+                raise pytest.UsageError(f"{item.nodeid} uses {fixture}: add its module to SHARED_RUNS in {__file__}")
+    items.sort(key=lambda item: _rank(work_unit(item.nodeid)))
+
+
+def _rank(unit: str) -> int:
+    return LONGEST_FIRST.index(unit) if unit in LONGEST_FIRST else len(LONGEST_FIRST)
+
+
+def pytest_sessionfinish() -> None:
+    for folder in (os.environ["METRICS_VAR_DIR"], os.environ["AIRFLOW_HOME"]):
+        shutil.rmtree(folder, ignore_errors=True)
