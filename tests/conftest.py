@@ -95,8 +95,8 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log) -> SharedRunScheduli
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        for fixture, modules in SHARED_RUNS.items():
-            if fixture in item.fixturenames and item.nodeid.split("::")[0] not in modules:
+        for fixture in SHARED_RUNS:
+            if fixture in item.fixturenames and work_unit(item.nodeid) != fixture:
                 raise pytest.UsageError(f"{item.nodeid} uses {fixture}: add its module to SHARED_RUNS in {__file__}")
     items.sort(key=lambda item: _rank(work_unit(item.nodeid)))
 
