@@ -7,8 +7,9 @@ the clean state and the duration D of a run. Then chains: on a new database, run
 dbt's sessions included) at moment m_k = Random(SEED + k).uniform(0, D) after its start; run k + 1 is the rerun of kill
 k, and is itself killed at m_(k+1); ... A run that ends before its moment is the rerun of the chain's kills: the
 warehouse is compared with the clean state right there, and the next chain starts on a new database. After the last kill
-one rerun goes to completion and is compared. METRICS_RUN_KILLS kills are made: 8 in `make test` (about 6 minutes
-here: a kill costs half a run on average, and each chain ends with a whole run), 50 in `make soak`.
+one rerun goes to completion and is compared. METRICS_RUN_KILLS kills are made: 8 in `make test` (5 to 18 minutes
+here, by how busy the other test worker keeps the machine: a kill costs half a run on average, and each chain ends with
+a whole run), 50 in `make soak`.
 Each trial's moment and the tasks running at the kill (from the run's Airflow log) are printed, written to trials.txt in
 the test's temporary folder and named in a failure.
 """
