@@ -191,8 +191,7 @@ def _copy_blocks(
     copy_format: str = "text",
 ) -> None:
     file_id = result.file_id
-    statement = f"copy {table} (file_id, line_number, {', '.join(columns)}) from stdin (format {copy_format})"
-    with cursor_copy(conn, statement) as copy:
+    with cursor_copy(conn, copy_statement(table, columns, copy_format)) as copy:
         for block in blocks:
             if block.copy_data:
                 copy.write(block.copy_data)
@@ -205,6 +204,11 @@ def _copy_blocks(
                 result.records_quarantined += 1
                 fields = (landing_file.source, landing_file.relpath, outcome.reason, outcome.message, _storable(raw))
                 quarantine.write(copy_line(file_id, line_number, fields))
+
+
+def copy_statement(table: str, columns: tuple[str, ...], copy_format: str = "text") -> str:
+    """The COPY of a raw table's rows: where they came from (file_id, line_number), then the source's columns."""
+    return f"copy {table} (file_id, line_number, {', '.join(columns)}) from stdin (format {copy_format})"
 
 
 def _storable(raw: str) -> str:

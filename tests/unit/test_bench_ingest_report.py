@@ -1,0 +1,30 @@
+"""The ingestion bench's ratios are of each contender's median round."""
+
+from __future__ import annotations
+
+from metrics_local.bench.ingest import Figure, report
+
+
+def _figure(name: str, rows_per_second: float) -> Figure:
+    return Figure(name, 1_000_000, 1_000_000 / rows_per_second, 325.0, 60.0)
+
+
+def test_ratios_are_of_the_median_rounds() -> None:
+    rounds = {
+        "jsonb_copy": (150_000, 200_000, 260_000),
+        "jsonb_copy_logged": (180_000, 170_000, 160_000),
+        "raw_events_copy": (190_000, 185_000, 180_000),
+        "loader": (90_000, 130_000, 100_000),
+    }
+    figures = [_figure(name, rates[i]) for i in range(3) for name, rates in rounds.items()]
+    figures += [_figure(name, rate) for name, rate in (("pandas", 5_000), ("dlt", 4_000))]
+    figures += [_figure("files_pool", 100_000), _figure("files_1_worker", 80_000)]
+    figures_out = report(figures)
+    assert figures_out["loader_rows_per_s"] == 100_000
+    assert figures_out["jsonb_copy_rows_per_s"] == 200_000
+    assert figures_out["loader_vs_jsonb_copy"] == 0.5
+    assert figures_out["loader_vs_jsonb_copy_logged"] == 100_000 / 170_000
+    assert figures_out["loader_vs_raw_events_copy"] == 100_000 / 185_000
+    assert figures_out["raw_events_copy_vs_jsonb_copy"] == 185_000 / 200_000
+    assert figures_out["loader_vs_pandas"] == 20.0
+    assert round(figures_out["files_pool_speedup"], 9) == 1.25
