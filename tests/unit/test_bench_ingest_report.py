@@ -1,6 +1,9 @@
-"""The ingestion bench's ratios are of each contender's median round."""
+"""The ingestion bench: ratios of each contender's median round, and each contender's own peak RSS."""
 
 from __future__ import annotations
+
+import subprocess
+import sys
 
 from metrics_local.bench.ingest import Figure, report
 
@@ -28,3 +31,12 @@ def test_ratios_are_of_the_median_rounds() -> None:
     assert figures_out["raw_events_copy_vs_jsonb_copy"] == 185_000 / 200_000
     assert figures_out["loader_vs_pandas"] == 20.0
     assert round(figures_out["files_pool_speedup"], 9) == 1.25
+
+
+def test_a_contenders_peak_rss_is_its_own_not_its_parents() -> None:
+    """ru_maxrss would read at least the 300 MB this test holds: a forked child starts with the parent's memory."""
+    held = bytearray(300 << 20)
+    held[::4096] = b"\x01" * len(held[::4096])  # touched: resident
+    script = "from metrics_local.bench.ingest import _peak_rss_kb; print(_peak_rss_kb())"
+    child = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert int(child.stdout) < 150 << 10
