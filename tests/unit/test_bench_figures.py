@@ -1,10 +1,11 @@
-"""The ingestion bench: ratios of each contender's median round, and each contender's own peak RSS."""
+"""The bench's own figures: ratios of each contender's median round, and peak memory that is the process's own."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 
+from metrics_local.bench.e2e import PeakMemory
 from metrics_local.bench.ingest import Figure, report
 
 
@@ -40,3 +41,15 @@ def test_a_contenders_peak_rss_is_its_own_not_its_parents() -> None:
     script = "from metrics_local.bench.ingest import _peak_rss_kb; print(_peak_rss_kb())"
     child = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert int(child.stdout) < 150 << 10
+
+
+def test_the_e2e_bench_finds_the_largest_process_of_a_run_even_between_readings() -> None:
+    """A grandchild holds 200 MB for a moment and frees it; its VmHWM keeps the peak for the next reading."""
+    grandchild = "b = bytearray(200 << 20); b[::4096] = b'\\x01' * len(b[::4096]); del b; import time; time.sleep(1.5)"
+    script = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {grandchild!r}])"
+    with subprocess.Popen([sys.executable, "-c", script]) as run:
+        memory = PeakMemory(run.pid)
+    memory.stop()
+    assert memory.largest_mb > 200
+    assert "-c b = bytearray" in memory.largest_command
+    assert memory.tree_mb > 0
