@@ -5,8 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from metrics_local.bench.e2e import PeakMemory
 from metrics_local.bench.ingest import Figure, report
+from metrics_local.bench.memory import PeakMemory
 
 
 def _figure(name: str, rows_per_second: float) -> Figure:
@@ -38,7 +38,7 @@ def test_a_contenders_peak_rss_is_its_own_not_its_parents() -> None:
     """ru_maxrss would read at least the 300 MB this test holds: a forked child starts with the parent's memory."""
     held = bytearray(300 << 20)
     held[::4096] = b"\x01" * len(held[::4096])  # touched: resident
-    script = "from metrics_local.bench.ingest import _peak_rss_kb; print(_peak_rss_kb())"
+    script = "from metrics_local.bench.memory import peak_rss_kb; print(peak_rss_kb())"
     child = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert int(child.stdout) < 150 << 10
 

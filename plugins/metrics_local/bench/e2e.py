@@ -13,14 +13,12 @@ import argparse
 import re
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from pathlib import Path
 
-import psutil
-
 from metrics_local.bench import bi_queries
+from metrics_local.bench.memory import PeakMemory
 from metrics_local.bench.runs import run_env
 from metrics_local.sample import generate
 from metrics_local.sample.bench import write_bench_events
@@ -41,44 +39,6 @@ def landing(root: Path, files: int, lines: int) -> Path:
             write_bench_events(landing / "events" / DELIVERY / f"bench-{number:02}.jsonl", lines, seed=number)
         (landing / ".complete").touch()
     return landing
-
-
-class PeakMemory:
-    """The run's processes' peak RSS, read every half second from each one's VmHWM (its own high-water mark since
-    exec, so a spike between two readings still counts while the process lives): the largest process's, with its
-    command, and the largest sum over the tree at one reading."""
-
-    def __init__(self, pid: int) -> None:
-        self.largest_mb, self.largest_command, self.tree_mb = 0.0, "", 0.0
-        self._root, self._done = psutil.Process(pid), threading.Event()
-        self._thread = threading.Thread(target=self._watch, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._done.set()
-        self._thread.join()
-
-    def _watch(self) -> None:
-        while not self._done.wait(0.5):
-            try:
-                tree = [self._root, *self._root.children(recursive=True)]
-            except psutil.NoSuchProcess:
-                return
-            total = 0.0
-            for proc in tree:
-                try:
-                    peak = _vm_hwm_mb(proc.pid)
-                    total += proc.memory_info().rss / 2**20
-                    if peak > self.largest_mb:
-                        self.largest_mb, self.largest_command = peak, " ".join(proc.cmdline()[1:4])
-                except (psutil.NoSuchProcess, FileNotFoundError, ProcessLookupError):
-                    continue
-            self.tree_mb = max(self.tree_mb, total)
-
-
-def _vm_hwm_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as status:
-        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
 
 
 def run(landing: Path, url: str, root: Path) -> tuple[float, Counter[str], PeakMemory]:

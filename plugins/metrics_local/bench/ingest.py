@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from metrics_local.bench.memory import peak_rss_kb
 from metrics_local.scratch import scratch_database, server
 from metrics_warehouse.settings import BENCH_SERVER_URL, VAR_DIR
 
@@ -212,13 +213,6 @@ def _measure(name: str, path: Path, url: str) -> Figure:
     return Figure(name, int(rows), float(seconds), size / 1e6, int(peak_kb) / 1024)
 
 
-def _peak_rss_kb() -> int:
-    """This process's own peak RSS: VmHWM, of its memory since exec. (ru_maxrss also counts the parent's RSS when it
-    forked this process: every contender then read at least the bench's own size.)"""
-    with open("/proc/self/status") as status:
-        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
-
-
 def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--lines", type=int, default=1_000_000)
@@ -231,7 +225,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         name, file, url = args.contender
         started = time.perf_counter()  # timed in the child: interpreter start-up is not the contender's cost
         rows = CONTENDERS[name](Path(file), url)
-        print(rows, time.perf_counter() - started, _peak_rss_kb())
+        print(rows, time.perf_counter() - started, peak_rss_kb())
         return {}
     from metrics_local.sample.bench import write_bench_events
 
