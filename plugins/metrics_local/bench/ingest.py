@@ -109,19 +109,19 @@ def _jsonb_copy(path: Path, url: str, logged: bool = False) -> int:
 
 
 def _loader_rows(source: Path, target: Path) -> Path:
-    """The loader's own binary COPY data for `source` (file_id 1), made once and untimed: what the server is sent."""
+    """The loader's own binary COPY data for `source` (file_id 1), untimed: what the server is sent. Made on every
+    bench, unlike the input files: it follows the loader's code, and a copy kept from older code would misstate it."""
     from datetime import date
 
     from metrics_warehouse.ingest import events
     from metrics_warehouse.ingest.records import ReadContext
     from metrics_warehouse.settings import load_settings
 
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        context = ReadContext.for_delivery(load_settings({}), date.fromisoformat(DELIVERY))
-        with target.open("wb") as out:
-            for block in events.read(source, context, 1)[1]:
-                out.write(block.copy_data)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    context = ReadContext.for_delivery(load_settings({}), date.fromisoformat(DELIVERY))
+    with target.open("wb") as out:
+        for block in events.read(source, context, 1)[1]:
+            out.write(block.copy_data)
     return target
 
 

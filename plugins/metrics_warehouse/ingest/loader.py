@@ -206,7 +206,7 @@ def _copy_blocks(
                 quarantine.write(copy_line(file_id, line_number, fields))
 
 
-def copy_statement(table: str, columns: tuple[str, ...], copy_format: str = "text") -> str:
+def copy_statement(table: str, columns: tuple[str, ...], copy_format: str) -> str:
     """The COPY of a raw table's rows: where they came from (file_id, line_number), then the source's columns."""
     return f"copy {table} (file_id, line_number, {', '.join(columns)}) from stdin (format {copy_format})"
 
