@@ -17,7 +17,7 @@ def _unique_key(table: str, column: str) -> Asset:
     return Asset(
         name=table.split(".")[1],
         target=table,
-        query=f"select {column} from {table}",
+        query=None,  # the table itself
         expectations=[
             critical(f"{column}_not_null", gxe.ExpectColumnValuesToNotBeNull(column=column)),
             critical(f"{column}_unique", gxe.ExpectColumnValuesToBeUnique(column=column)),

@@ -3,6 +3,8 @@ raw gate holds back exactly the files that failed."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -48,18 +50,56 @@ def held(url: str) -> dict[int, str]:
         return dict(conn.execute("select file_id, held_because from ops.ingest_ledger where held_because is not null"))
 
 
-@pytest.mark.parametrize("work_split", [None, "x"], ids=["query", "work_table"])
-def test_a_query_that_fails_is_one_critical_result_not_one_per_expectation(pg_url, work_split):
+@pytest.mark.parametrize(
+    ("target", "query", "work_split", "error"),
+    [
+        ("raw.surveys", "select 1 / 0 as x", None, "division by zero"),
+        ("raw.surveys", "select 1 / 0 as x", "x", "division by zero"),
+        ("marts.no_such_table", None, None, "no_such_table"),
+    ],
+    ids=["query", "work_table", "missing_table"],
+)
+def test_a_query_that_fails_is_one_critical_result_not_one_per_expectation(pg_url, target, query, work_split, error):
     from great_expectations import expectations as gxe
 
     from metrics_warehouse.quality.suites import Asset, Suite, critical
 
     expectations = [critical(f"check_{n}", gxe.ExpectColumnValuesToNotBeNull(column="x")) for n in range(3)]
-    asset = Asset("rows", "raw.surveys", "select 1 / 0 as x", expectations, work_split=work_split)
+    asset = Asset("rows", target, query, expectations, work_split=work_split)
     suite = Suite("broken", [asset], source="surveys")
     outcomes, _ = checkpoints.run_suite(pg_url, suite, "run-broken")
     assert [(r.expectation, r.success, r.severity) for r in outcomes] == [("rows_query_failed", False, "critical")]
-    assert "division by zero" in outcomes[0].details["exception"]
+    assert error in outcomes[0].details["exception"]
+
+
+# Validates a rows asset of 400k rows (about 80 MB of text) in a process of its own and prints how much its peak RSS
+# grew meanwhile: GX must not fetch the rows into Python (its query assets did: 3 GB for 10M events).
+VALIDATE_LARGE_BATCH = """
+import sys
+from great_expectations import expectations as gxe
+from metrics_local.bench.memory import peak_rss_kb
+from metrics_warehouse.quality import checkpoints
+from metrics_warehouse.quality.suites import Asset, Suite, critical
+
+def suite(rows):
+    query = f"select n as line_number, repeat('x', 200) as value from generate_series(1, {rows}) as n"
+    check = critical("value_not_empty", gxe.ExpectColumnValueLengthsToBeBetween(column="value", min_value=1))
+    return Suite("large", [Asset("rows", "raw.events", query, [check], ("line_number",), work_split="line_number")])
+
+checkpoints.run_suite(sys.argv[1], suite(10), "warm-up")  # GX's own first-use memory
+before = peak_rss_kb()
+[result] = checkpoints.run_suite(sys.argv[1], suite(400_000), "large")[0]
+print(result.success, result.observed_value, (peak_rss_kb() - before) // 1024, sep="|")
+"""
+
+
+def test_a_large_batch_is_validated_without_its_rows_in_memory(pg_url):
+    done = subprocess.run(
+        [sys.executable, "-c", VALIDATE_LARGE_BATCH, pg_url], capture_output=True, text=True, check=True
+    )
+    success, observed, growth_mb = done.stdout.strip().split("|")
+    assert (success, observed) == ("True", "0 unexpected of 400000")
+    assert int(growth_mb) < 40, f"peak RSS grew by {growth_mb} MB while validating 400k rows"
 
 
 def survey(n: int, nps: str = "9", csat: str = "5") -> tuple:

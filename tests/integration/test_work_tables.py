@@ -22,7 +22,9 @@ def work_tables(url: str) -> set[str]:
 
 def test_the_shares_together_hold_each_row_of_the_query_once_and_the_table_goes_afterwards(pg_url):
     with work_table(pg_url, "rows", QUERY, "line_number", shares=3) as table, psycopg.connect(pg_url) as conn:
-        copied = conn.execute(f"select line_number, value, has_seven from {table} order by line_number").fetchall()
+        copied = conn.execute(
+            f'select line_number, value, has_seven from "{SCHEMA}"."{table}" order by line_number'
+        ).fetchall()
         expected = conn.execute(f"select * from ({QUERY}) as q order by line_number").fetchall()
     assert copied == expected
     assert len(copied) == 1001

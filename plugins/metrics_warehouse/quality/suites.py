@@ -16,11 +16,12 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Asset:
-    """A SQL query validated as one batch. `index_columns` identify failing rows (delivery_date first when present)."""
+    """A SQL query validated as one batch, or with no query the target table itself (schema.table). `index_columns`
+    identify failing rows (delivery_date first when present)."""
 
     name: str
     target: str
-    query: str
+    query: str | None
     expectations: list[Expectation]
     index_columns: tuple[str, ...] = ()
     # For a query that computes costly columns (the raw suites parse every value): an integer column of its rows, by

@@ -30,8 +30,8 @@ SCHEMA = "gate_work"
 
 @contextlib.contextmanager
 def work_table(url: str, name: str, query: str, split: str, shares: int | None = None) -> Iterator[str]:
-    """The rows of `query` in a new table (its qualified name, quoted), dropped on exit; `split` is an integer column
-    of the rows. Raises the query's error (psycopg.Error) when it fails."""
+    """The rows of `query` in a new table of the schema SCHEMA (its name), dropped on exit; `split` is an integer
+    column of the rows. Raises the query's error (psycopg.Error) when it fails."""
     shares = shares or os.cpu_count() or 1
     name = f"{name}_{uuid.uuid4().hex[:8]}"
     table = sql.Identifier(SCHEMA, name)
@@ -54,7 +54,7 @@ def work_table(url: str, name: str, query: str, split: str, shares: int | None =
                 for future in [pool.submit(_insert, url, insert) for insert in inserts]:
                     future.result()
             holder.execute(sql.SQL("analyze {}").format(table))
-            yield table.as_string(holder)
+            yield name
         finally:
             try:
                 holder.execute(sql.SQL("drop table if exists {}").format(table))
