@@ -47,9 +47,9 @@ def test_the_e2e_bench_finds_the_largest_process_of_a_run_even_between_readings(
     """A grandchild holds 200 MB for a moment and frees it; its VmHWM keeps the peak for the next reading."""
     grandchild = "b = bytearray(200 << 20); b[::4096] = b'\\x01' * len(b[::4096]); del b; import time; time.sleep(1.5)"
     script = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {grandchild!r}])"
-    with subprocess.Popen([sys.executable, "-c", script]) as run:
-        memory = PeakMemory(run.pid)
-    memory.stop()
+    run = subprocess.Popen([sys.executable, "-c", script])
+    with run, PeakMemory(run.pid) as memory:
+        run.wait()
     assert memory.largest_mb > 200
     assert "-c b = bytearray" in memory.largest_command
     assert memory.tree_mb > 0

@@ -47,13 +47,13 @@ def run(landing: Path, url: str, root: Path) -> tuple[float, Counter[str], PeakM
     stages: Counter[str] = Counter()
     started = time.perf_counter()
     command = [sys.executable, "-m", "metrics_local", "run"]
-    with subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True) as process:
-        memory = PeakMemory(process.pid)
+    process = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True)
+    with process, PeakMemory(process.pid) as memory:
         for line in process.stdout:
             print(f"    {line}", end="")
             if match := PROGRESS.match(line):
                 stages[match["stage"].strip()] += int(match["seconds"])
-    memory.stop()
+        process.wait()
     elapsed = time.perf_counter() - started
     if process.returncode != 0:
         raise RuntimeError(f"the 10M run failed: its log is under {root / 'var' / 'logs'}")

@@ -16,15 +16,18 @@ def peak_rss_kb(pid: int | str = "self") -> int:
 class PeakMemory:
     """A process tree's peak RSS, read every half second from each one's VmHWM (its own high-water mark since
     exec, so a spike between two readings still counts while the process lives): the largest process's, with its
-    command, and the largest sum over the tree at one reading."""
+    command, and the largest sum over the tree at one reading. Read while the `with` block runs."""
 
     def __init__(self, pid: int) -> None:
         self.largest_mb, self.largest_command, self.tree_mb = 0.0, "", 0.0
         self._root, self._done = psutil.Process(pid), threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
-        self._thread.start()
 
-    def stop(self) -> None:
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
         self._done.set()
         self._thread.join()
 
