@@ -67,7 +67,15 @@ def raw_batch_suite(
             ("delivery_date", "file_id", "line_number"),
             work_split="line_number",
         ),
-        Asset("ledger", "ops.ingest_ledger", ledger, _reconciled(), ("delivery_date", "file_id", "path")),
+        # A work table too: GX runs an asset's query once per metric, and this one counts each file's raw rows.
+        Asset(
+            "ledger",
+            "ops.ingest_ledger",
+            ledger,
+            _reconciled(),
+            ("delivery_date", "file_id", "path"),
+            work_split="file_id",
+        ),
     ]
     if volume is not None:
         assets.append(
