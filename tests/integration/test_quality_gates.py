@@ -239,7 +239,8 @@ create table seeds.channels (channel text, display_name text, is_paid boolean);
 create table seeds.channel_aliases (alias text, channel text);
 insert into seeds.channels values ('douyin', 'Douyin', true), ('organic', 'Organic', false);
 insert into seeds.channel_aliases values ('抖音', 'douyin'), ('tiktok', 'douyin'), ('微博', 'weibo');
-create table marts.fct_events (event_id text, event_name text, user_id text);
+create table marts.fct_events (event_id text not null, event_name text, user_id text);
+create unique index fct_events_key on marts.fct_events (event_id);
 insert into marts.fct_events values ('e1', 'login', 'u1'), ('e2', 'purchase', 'u1');
 create table marts.fct_orders (order_id text, event_id text, amount numeric);
 insert into marts.fct_orders values ('o1', 'e2', 10);
@@ -276,6 +277,13 @@ def test_clean_marts_pass(marts_url):
     ("plant", "expected"),
     [
         ("insert into marts.fct_orders values ('o1', 'e3', 10)", "order_id_unique"),
+        # fct_events' key is enforced by the table (dbt's `indexes` and contract): the gate checks that it still is
+        ("drop index marts.fct_events_key", "event_id_unique"),
+        (
+            "create index fct_events_key_part on marts.fct_events (event_id, user_id); drop index marts.fct_events_key",
+            "event_id_unique",
+        ),
+        ("alter table marts.fct_events alter column event_id drop not null", "event_id_not_null"),
         (
             "insert into kpi.kpi_channel_daily values ('2026-03-02', 'myspace', 1)",
             "channel_in_seed_or_organic_unmapped",
