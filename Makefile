@@ -8,7 +8,6 @@ BI_VENV := .venv-bi
 BI_STAMP := $(BI_VENV)/.synced
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
-export AIRFLOW_HOME ?= $(CURDIR)/var/airflow
 
 .DEFAULT_GOAL := help
 .PHONY: help venv sample demo run backfill held release airflow test test-unit soak lint format bench \

@@ -73,7 +73,7 @@ SHARED_RUNS = {
     ),
 }
 # Handed out first, so that the two workers end together.
-LONGEST_FIRST = ("tiny_reference", "tests/integration/test_celery_executor.py")
+LONGEST_FIRST = ("tests/e2e/test_readme_commands.py", "tiny_reference", "tests/integration/test_celery_executor.py")
 
 
 def work_unit(nodeid: str) -> str:

@@ -11,10 +11,11 @@ from metrics_warehouse.settings import Settings
 from metrics_warehouse.warehouse.connection import connect, database_name
 
 OPEN_ALERTS = """
-    select distinct a.rule, a.subject, a.owner
+    select min(a.alert_id), a.rule, a.subject, a.owner
     from ops.alerts as a
     inner join ops.alert_state as s on a.rule = s.rule and a.subject = s.subject
     where a.kind = 'alert' and s.status = 'open'
+    group by a.rule, a.subject, a.owner
     order by a.rule, a.subject
 """
 
@@ -34,8 +35,10 @@ def print_summary(url: str, settings: Settings, log_path: Path) -> None:
     print(
         f"\n=== Open alerts: {len(alerts)} (one per rule and subject; ops.alerts, rules in config/alert_rules.yml) ==="
     )
-    for rule, subject, owner in alerts:
-        print(f"  {rule:<28} {subject:<24} -> {owner}")
+    for alert_id, rule, subject, owner in alerts:
+        print(f"  #{alert_id:<5} {rule:<28} {subject:<24} -> {owner}")
+    if alerts:
+        print('  (`python -m metrics_local alerts ack ID` / `alerts resolve ID --note "root cause"`)')
     print("\n=== Where things are ===")
     if settings.warehouse_url:
         print(f"  warehouse     METRICS_WAREHOUSE_URL, database {database_name(url)}")

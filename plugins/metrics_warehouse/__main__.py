@@ -22,7 +22,10 @@ from metrics_warehouse.warehouse.bi_access import grant_bi_access
 def _warehouse_url() -> contextlib.AbstractContextManager[str]:
     url = load_settings().warehouse_url
     if not url:
-        raise SystemExit("METRICS_WAREHOUSE_URL is not set")
+        raise SystemExit(
+            "METRICS_WAREHOUSE_URL is not set (on this machine, `python -m metrics_local` runs the same commands on the "
+            "embedded warehouse of `make demo`)"
+        )
     return contextlib.nullcontext(url)
 
 

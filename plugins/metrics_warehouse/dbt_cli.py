@@ -11,6 +11,7 @@ from metrics_warehouse.settings import DBT_PROJECT_DIR, VAR_DIR
 from metrics_warehouse.warehouse.connection import dbt_env
 
 DBT_EXECUTABLE = Path(sys.executable).parent / "dbt"
+DBT_TARGET_DIR = VAR_DIR / "dbt" / "target"
 
 
 def run_dbt(url: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -21,6 +22,6 @@ def run_dbt(url: str, *args: str, check: bool = True) -> subprocess.CompletedPro
     from scratch.
     """
     project = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
-    artifacts = {"DBT_TARGET_PATH": str(VAR_DIR / "dbt" / "target"), "DBT_LOG_PATH": str(VAR_DIR / "dbt" / "logs")}
+    artifacts = {"DBT_TARGET_PATH": str(DBT_TARGET_DIR), "DBT_LOG_PATH": str(VAR_DIR / "dbt" / "logs")}
     env = {**os.environ, **artifacts, **dbt_env(url)}
     return subprocess.run([str(DBT_EXECUTABLE), *args, *project], env=env, check=check)

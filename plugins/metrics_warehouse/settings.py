@@ -14,9 +14,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-VAR_DIR = Path(os.environ.get("METRICS_VAR_DIR") or PROJECT_ROOT / "var")
-CONFIG_DIR = Path(os.environ.get("METRICS_CONFIG_DIR") or PROJECT_ROOT / "config")
-EXPECTATIONS_DIR = Path(os.environ.get("METRICS_EXPECTATIONS_DIR") or PROJECT_ROOT / "expectations")
+# Folders given relative are taken from where the command starts: Airflow and dbt run in other folders.
+VAR_DIR = Path(os.environ.get("METRICS_VAR_DIR") or PROJECT_ROOT / "var").absolute()
+CONFIG_DIR = Path(os.environ.get("METRICS_CONFIG_DIR") or PROJECT_ROOT / "config").absolute()
+EXPECTATIONS_DIR = Path(os.environ.get("METRICS_EXPECTATIONS_DIR") or PROJECT_ROOT / "expectations").absolute()
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
 # Local tooling: the server tests and benchmarks make scratch databases on (the embedded one when it does not answer).
@@ -54,13 +55,13 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     reporting_tz = env.get("METRICS_REPORTING_TZ") or "Asia/Shanghai"
     return Settings(
-        landing_dir=Path(env.get("METRICS_LANDING_DIR") or PROJECT_ROOT / "data" / "landing"),
+        landing_dir=Path(env.get("METRICS_LANDING_DIR") or PROJECT_ROOT / "data" / "landing").absolute(),
         warehouse_url=env.get("METRICS_WAREHOUSE_URL") or None,
         reporting_tz=reporting_tz,
         source_tz=env.get("METRICS_SOURCE_TZ") or reporting_tz,
         reporting_currency=(env.get("METRICS_REPORTING_CURRENCY") or "CNY").upper(),
         min_event_date=date.fromisoformat(env.get("METRICS_MIN_EVENT_DATE") or "2020-01-01"),
-        report_dir=Path(env.get("METRICS_REPORT_DIR") or VAR_DIR / "report"),
+        report_dir=Path(env.get("METRICS_REPORT_DIR") or VAR_DIR / "report").absolute(),
         bi_password=env.get("METRICS_BI_PASSWORD") or None,
         max_amount=Decimal(env.get("METRICS_MAX_AMOUNT") or Settings.max_amount),
         max_count=int(Decimal(env.get("METRICS_MAX_COUNT") or Settings.max_count)),

@@ -5,8 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from metrics_warehouse.dbt_cli import run_dbt
-from metrics_warehouse.settings import DBT_PROJECT_DIR, VAR_DIR
+from metrics_warehouse.dbt_cli import DBT_TARGET_DIR, run_dbt
+from metrics_warehouse.settings import VAR_DIR
 
 SITE_DIR = VAR_DIR / "docs"
 
@@ -17,5 +17,5 @@ def build_site(url: str, out_dir: Path = SITE_DIR) -> Path:
     run_dbt(url, "docs", "generate", "--static")
     out_dir.mkdir(parents=True, exist_ok=True)
     page = out_dir / "index.html"
-    shutil.copyfile(DBT_PROJECT_DIR / "target" / "static_index.html", page)
+    shutil.copyfile(DBT_TARGET_DIR / "static_index.html", page)
     return page
