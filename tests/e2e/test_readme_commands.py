@@ -415,7 +415,7 @@ CASES: dict[str, Case] = {
     "python -m metrics_local alerts digest --dry-run": _prints("运营日报"),
     "python -m metrics_local alerts ack ID": _ack,
     'python -m metrics_local alerts resolve ID --note "root cause and what was done"': _resolve,
-    "python -m metrics_local.sample --out data/planted --days 35 --users 800 --plant segment_drop": _planted_sample,
+    "python -m metrics_local.sample --out data/planted --days 35 --users 1500 --plant segment_drop": _planted_sample,
     "METRICS_LANDING_DIR=data/planted METRICS_VAR_DIR=var/planted make run": _planted_run,
     "python -m metrics_local.bench.ingest --lines 20000 --slow-lines 2000 --files 2 --rounds 1": _bench_part,
 }
