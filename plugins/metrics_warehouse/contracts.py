@@ -87,6 +87,7 @@ RECORD_REASONS = {
     "out_of_range": "a number is outside its allowed range",
     "wrong_field_count": "a CSV record has more or fewer fields than the header",
     "malformed_csv": "a CSV record breaks the quoting rules",
+    "unnamed_column": "a CSV record has a value in a column the header gives no name (`unnamed_column:<position>`)",
 }
 
 FILE_REASONS = {

@@ -5,6 +5,8 @@ the whole file is the problem, one odd record after it; `expect` says what inges
   Loaded({line: reason})        ledger status loaded, those lines quarantined with those reasons, every other line loaded
   File(status, reason)          ledger status and the reason its message starts with; nothing loaded
   Skipped(reason)               not a landing file: one row in ops.landing_skipped
+The files of tests/cases/landing_files.yml (Excel's unnamed columns, NUL escapes, blank keys) join it, with their
+hand-counted outcome.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from tests.cases import landing_files
 
 DAY = "2026-11-14"
 NOON = f"{DAY}T12:00:00+08:00"
@@ -266,7 +270,11 @@ SKIPPED = [
     Case("2026-11-14/app.jsonl", _GOOD_EVENTS, Skipped("unknown_source")),
     Case(f"marketing_spend/{DAY}.csv", _csv(SPEND), Skipped("stray_file")),
 ]
-CASES = [*EVENTS, *FEEDBACK_CASES, *SURVEY_CASES, *SPEND_CASES, *FX_CASES, *FILES, *SKIPPED]
+FILE_CASES = [
+    Case(case.path, case.data, Loaded(case.quarantined) if case.status == "loaded" else File(case.status, case.reason))
+    for case in landing_files.CASES
+]
+CASES = [*EVENTS, *FEEDBACK_CASES, *SURVEY_CASES, *SPEND_CASES, *FX_CASES, *FILES, *SKIPPED, *FILE_CASES]
 
 
 def stored_path(case: Case) -> str:

@@ -1,5 +1,6 @@
 """KPI anomalies learned from history, in PostgreSQL, with the shipped rule for DAU: weekly seasonality, direction,
-the backtest over the whole series, and the drill-down naming the segment behind a drop (message and details)."""
+the backtest over the whole series, and the drill-down naming the segment behind a drop (message and details); the daily
+digest that lists the owners' KPIs against their expected values."""
 
 from __future__ import annotations
 
@@ -98,25 +99,76 @@ def test_drop_is_caught_on_its_day_with_the_segment_that_caused_it(warehouse):
     assert headline.endswith("of the drop)") and " - platform=ios -" in headline
 
 
+# The digest's day and the owners' targets of the month (kpi_targets' columns the digest reads).
+DIGEST_TABLES = f"""
+create schema if not exists marts;
+drop table if exists marts.dim_reporting_window;
+create table marts.dim_reporting_window as select date '{LAST_DAY}' as as_of_date;
+create table kpi.kpi_targets (target_name text, kpi text, channel text, forecast numeric, direction text,
+    target numeric, attainment numeric, on_track boolean, owner text, period_start date, period_end date);
+insert into kpi.kpi_targets values
+    ('monthly_avg_dau', 'dau', null, 452.5, 'at_least', 350, 1.29, true, 'product_analytics', '2026-11-01', '2026-11-30'),
+    ('monthly_net_revenue', 'net_revenue', null, 41200, 'at_least', 45000, 0.9156, false, 'finance', '2026-11-01',
+        '2026-11-30'),
+    ('douyin_cac_ceiling', 'cac', 'douyin', 120.5, 'at_most', 150, 1.2448, true, 'growth_marketing', '2026-11-01',
+        '2026-11-30');
+"""
+
+
 def test_daily_digest_shows_each_owner_their_kpis_against_expected_and_targets(warehouse):
     with psycopg.connect(warehouse) as conn:
         conn.execute(IOS_OUTAGE)
-        conn.execute(f"""
-            create schema if not exists marts;
-            drop table if exists marts.dim_reporting_window;
-            create table marts.dim_reporting_window as select date '{LAST_DAY}' as as_of_date;
-            create table kpi.kpi_targets as
-            select 'monthly_avg_dau' as target_name, 'dau' as kpi, 452.5 as forecast, 'at_least' as direction,
-                350 as target, 1.29 as attainment, true as on_track, 'product_analytics' as owner,
-                date '2026-11-01' as period_start, date '2026-11-30' as period_end
-        """)
+        conn.execute(DIGEST_TABLES)
     engine.evaluate(warehouse, now=NOW)
 
     digests = {d.owner: d for d in send_digests(warehouse, send=False)}
 
     text = digests["product_analytics"].text.splitlines()
     assert text[0] == f"运营日报 / daily digest {LAST_DAY} - product_analytics"
-    [dau] = [line for line in text if line.startswith("  dau ")]
-    assert dau.startswith(f"  dau {LAST_DAY}: 339 (expected 523.5, -35%)") and dau.endswith("<< anomaly")
-    assert "  monthly_avg_dau: dau forecast 452.5 vs at least 350 (129%, on track)" in text
-    assert any(line.startswith("  dau_anomaly: dau (since ") for line in text)
+    [dau] = [line for line in text if line.startswith("  日活跃用户（日活） Daily active users (DAU) ")]
+    assert dau.startswith(f"  日活跃用户（日活） Daily active users (DAU) {LAST_DAY}: 339 (预期 expected 52")
+    assert dau.endswith(", -35%)  << 异常 anomaly")
+    assert (
+        "  monthly_avg_dau: 日活跃用户（日活） Daily active users (DAU) 预测 forecast 453 vs 至少 at least 350 "
+        "(129.0%, 达标 on track)"
+    ) in text
+    assert any(line.startswith("  dau_anomaly: dau (自 since ") for line in text)
+
+
+def test_the_digest_names_each_kpi_and_shows_values_as_the_report_does(warehouse, monkeypatch):
+    """A count, a money and a ratio KPI, a KPI per channel and targets: the dictionary's labels, the report's formats
+    (grouping, the reporting currency, percentages), each line by the owner its rule names."""
+    with psycopg.connect(warehouse) as conn:
+        conn.execute(f"""
+            alter table kpi.kpi_daily add column orders int, add column net_revenue numeric,
+                add column paying_rate numeric;
+            update kpi.kpi_daily set orders = 1250, net_revenue = 18650.40, paying_rate = 0.05;
+            update kpi.kpi_daily set orders = 1012, net_revenue = 9120.25, paying_rate = 0.06345
+            where date = '{LAST_DAY}';
+            create table kpi.kpi_channel_daily as
+            select date, 'baidu_sem'::text as channel, case when date = '{LAST_DAY}' then 230.6 else 185.9 end as cac
+            from kpi.kpi_daily;
+        """)
+        conn.execute(DIGEST_TABLES)
+    assert engine.evaluate(warehouse, now=NOW) == []  # none of these moves is an anomaly
+    monkeypatch.setenv("METRICS_REPORTING_CURRENCY", "usd")
+
+    digests = {d.owner: d.text.splitlines() for d in send_digests(warehouse, send=False)}
+
+    assert digests["finance"][1:] == [
+        "指标与预期 KPIs vs expected:",
+        f"  订单数 Orders {LAST_DAY}: 1,012 (预期 expected 1,250, -19%)",
+        f"  净收入 Net revenue {LAST_DAY}: $9,120.25 (预期 expected $18,650.40, -51%)",
+        "本期目标 Targets this period:",
+        "  monthly_net_revenue: 净收入 Net revenue 预测 forecast $41,200.00 vs 至少 at least $45,000.00 "
+        "(91.6%, 未达标 OFF TRACK)",
+    ]
+    assert f"  付费率 Paying rate {LAST_DAY}: 6.3% (预期 expected 5.0%, +27%)" in digests["product_analytics"]
+    assert digests["growth_marketing"][1:] == [
+        "指标与预期 KPIs vs expected:",
+        f"  获客成本 Customer acquisition cost (CAC) · 渠道 Channel baidu_sem {LAST_DAY}: $230.60 "
+        "(预期 expected $185.90, +24%)",
+        "本期目标 Targets this period:",
+        "  douyin_cac_ceiling: 获客成本 Customer acquisition cost (CAC) · 渠道 Channel douyin 预测 forecast $120.50 vs "
+        "至多 at most $150.00 (124.5%, 达标 on track)",
+    ]

@@ -15,9 +15,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from metrics_warehouse.contracts import SOURCE_NAMES
+from metrics_warehouse.contracts import SOURCE_NAMES, SOURCES
 from metrics_warehouse.ingest.runner import ingest_source, record_landing_root
 from metrics_warehouse.settings import load_settings
+from tests.cases import landing_files
 
 EVENT_LINES = [
     '{"event_id":"e1","event_name":"signup","event_time":"2026-11-01T08:30:00+08:00","user_id":"u1","utm_source":"抖音"}',
@@ -124,6 +125,8 @@ def landing(tmp_path_factory) -> Path:
         "r5,s1,u5,2026-11-01 12:00:00,abc,3,,\n",
     )
     write(root / "fx_rates/2026-11-03/rates.csv", "date,currency,rate\n2026-11-01,USD,7.12\n2026-11-02,USD,0\n")
+    for case in landing_files.CASES:
+        write(root / case.path, case.data)
     return root
 
 
@@ -153,6 +156,25 @@ def test_event_records_are_loaded_or_quarantined_with_their_reason(loaded: str) 
         "e6",
         "e7",
     ]
+
+
+@pytest.mark.parametrize("case", landing_files.CASES, ids=lambda case: case.path)
+def test_landing_file_cases(loaded: str, case: landing_files.FileCase) -> None:
+    """tests/cases/landing_files.yml: each file's ledger row, quarantined records and loaded rows, as hand-counted."""
+    row = ledger(loaded)[case.path]
+    assert row["status"] == case.status, row["message"]
+    assert (row["message"] or "").startswith(case.reason or "")
+    assert quarantine(loaded, case.path) == sorted(case.quarantined.items())
+    counts = (row["records_read"], row["records_loaded"], row["records_quarantined"])
+    assert counts == (len(case.keys) + len(case.quarantined), len(case.keys), len(case.quarantined))
+    assert row["schema_drift"] == case.schema_drift
+    source = SOURCES[case.source]
+    keys = scalar(
+        loaded,
+        f"select array_agg({source.columns[0]} order by line_number) from {source.table} where file_id = %s",
+        row["file_id"],
+    )
+    assert (keys or []) == case.keys
 
 
 def test_raw_events_keep_the_original_json_whole(loaded: str) -> None:

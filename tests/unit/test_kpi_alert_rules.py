@@ -9,6 +9,8 @@ import yaml
 
 from metrics_warehouse.alerting.config import load_rules
 from metrics_warehouse.alerting.drilldown import SEGMENTS_TABLE
+from metrics_warehouse.alerting.targets import KPIS as TARGET_KPIS
+from metrics_warehouse.docs.dictionary import load_dictionary
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADLINE_KPIS = {  # (table, column) -> the direction that matters
@@ -77,3 +79,14 @@ def test_every_drilldown_metric_is_split_by_the_segments_model() -> None:
     drilldowns = {rule.name: rule.drilldown for rule in load_rules() if rule.drilldown}
     assert len(drilldowns) >= len(HEADLINE_KPIS) + 1
     assert {name: m for name, m in drilldowns.items() if m not in metrics} == {}
+
+
+def test_every_anomaly_rule_and_target_kpi_measures_a_column_of_the_kpi_dictionary() -> None:
+    """The daily digest names each KPI it lists and shows its values by the unit of the column it measures."""
+    dictionary = load_dictionary()
+    columns = {f"{table.name}.{column.name}" for table in dictionary.tables for column in table.columns}
+    measured = {rule.name: rule.measures for rule in load_rules() if rule.condition.kind == "anomaly"}
+    assert {name: column for name, column in measured.items() if column not in columns} == {}
+    by = {f"{r.measures.split('.')[0]}.{r.kpi['by']}" for r in load_rules() if r.measures and (r.kpi or {}).get("by")}
+    assert by and by <= columns
+    assert set(TARGET_KPIS.values()) <= columns

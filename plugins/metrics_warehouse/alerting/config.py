@@ -32,6 +32,7 @@ ANOMALY_DEFAULTS = {
 }
 CHANNEL_TYPES = ("dingtalk", "wecom", "feishu", "slack", "webhook", "email")
 _ENV = re.compile(r"\$\{(\w+)\}")
+_MEASURES = re.compile(r"kpi_\w+\.\w+")
 
 
 class ConfigError(ValueError):
@@ -80,6 +81,7 @@ class Rule:
     enabled: bool = True
     drilldown: str | None = None  # metric of kpi.kpi_segments_daily that explains the rule's KPI
     kpi: dict[str, Any] | None = None  # the `kpi:` shorthand it was declared with (table, column, ...)
+    measures: str | None = None  # the KPI dictionary's `<kpi model>.<column>` its values are (named so in the digest)
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,13 @@ def kpi_query(kpi: dict[str, Any]) -> str:
             f"range between interval '{int(kpi['sum_days']) - 1} days' preceding and current row)"
         )
     return f"select {subject} as subject, {period} as period, {value} as value from {kpi['table']}{where}"
+
+
+def _measured(kpi: dict[str, Any] | None) -> str | None:
+    """The kpi column a `kpi:` shorthand on a table of the kpi schema watches."""
+    if not kpi or not str(kpi["table"]).startswith("kpi."):
+        return None
+    return f"{kpi['table'].removeprefix('kpi.')}.{kpi['column']}"
 
 
 def _condition(raw: Any, where: str, anomaly_defaults: dict[str, Any]) -> Condition:
@@ -189,6 +198,9 @@ def load_rules(path: Path | None = None) -> list[Rule]:
             raise ConfigError(f"{where}: severity must be one of {', '.join(SEVERITIES)}")
         condition = _condition(raw["condition"], where, data.get("anomaly_defaults") or {})
         query = raw["query"] if "query" in raw else kpi_query(raw["kpi"])
+        measures = raw.get("measures") or _measured(raw.get("kpi"))
+        if measures is not None and not _MEASURES.fullmatch(measures):
+            raise ConfigError(f"{where}: measures must name a kpi column as <kpi model>.<column>, not {measures!r}")
         if condition.kind == "anomaly" and (raw.get("kpi") or {}).get("sum_days"):
             condition = replace(condition, window=int(raw["kpi"]["sum_days"]))
         if condition.kind in ("below_trailing_median", "drop_from_previous", "anomaly") and "period" not in query:
@@ -205,6 +217,7 @@ def load_rules(path: Path | None = None) -> list[Rule]:
                 enabled=bool(raw.get("enabled", True)),
                 drilldown=raw.get("drilldown"),
                 kpi=raw.get("kpi"),
+                measures=measures,
             )
         )
     names = [r.name for r in rules]

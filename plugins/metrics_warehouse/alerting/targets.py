@@ -10,7 +10,18 @@ from metrics_warehouse.alerting.config import CONFIG_DIR, ConfigError, load_owne
 from metrics_warehouse.warehouse.connection import connect
 
 TARGETS_PATH = CONFIG_DIR / "targets.yml"
-KPIS = ("new_users", "paid_new_users", "orders", "net_revenue", "marketing_spend", "dau", "cac", "retention_d7", "nps")
+# The KPIs a target may name, each with the kpi column that defines it (kpi_targets reads their definitions).
+KPIS = {
+    "new_users": "kpi_daily.new_users",
+    "paid_new_users": "kpi_daily.paid_new_users",
+    "orders": "kpi_daily.orders",
+    "net_revenue": "kpi_daily.net_revenue",
+    "marketing_spend": "kpi_daily.marketing_spend",
+    "dau": "kpi_daily.dau",
+    "cac": "kpi_daily.cac",
+    "retention_d7": "kpi_retention_cohorts.retention_d7",
+    "nps": "kpi_survey_monthly.nps",
+}
 PER_CHANNEL = ("cac", "marketing_spend")
 PERIODS = ("month", "week")
 DIRECTIONS = ("at_least", "at_most")

@@ -14,7 +14,7 @@ from metrics_warehouse.contracts import CSV_EXTRA_COLUMN, Source
 from metrics_warehouse.contracts import SOURCES as CONTRACTS
 from metrics_warehouse.ingest.reasons import FileRejected, RecordRejected
 from metrics_warehouse.ingest.records import ReadContext, Records, Skipped
-from metrics_warehouse.ingest.values import normalise, parse_amount, parse_date, parse_integer, parse_timestamp
+from metrics_warehouse.ingest.values import is_blank, parse_amount, parse_date, parse_integer, parse_timestamp
 
 ENCODINGS = ("utf-8-sig", "gb18030")
 TOTAL_LABELS = {"合计", "总计", "總計", "total", "grand total", "sum"}
@@ -51,7 +51,7 @@ class CsvSource:
 def _timestamps(*names: str) -> Validator:
     def check(record: dict[str, str], context: ReadContext) -> None:
         for name in names:
-            if normalise(record.get(name, "")):
+            if not is_blank(record[name]):
                 parse_timestamp(record[name], name, context.source_zone)
 
     return check
@@ -117,13 +117,20 @@ SOURCES: dict[str, CsvSource] = {
 
 @dataclass
 class CsvFile:
-    """One CSV file being read: its header decides the extra (drifted) columns."""
+    """One CSV file being read: its header decides the extra (drifted) columns and those with no name."""
 
     spec: CsvSource
     path: Path
     encoding: str
     context: ReadContext
     extra_columns: list[str] = field(default_factory=list)
+    unnamed: list[int] = field(default_factory=list)  # indexes of header cells with no name (Excel's trailing ,,,)
+
+    @property
+    def schema_drift(self) -> dict | None:
+        """The header's columns beyond the contract, and the positions (from 1) of those with no name."""
+        drift = {"extra_columns": self.extra_columns, "unnamed_columns": [index + 1 for index in self.unnamed]}
+        return {key: value for key, value in drift.items() if value} or None
 
 
 def open_csv(spec: CsvSource, path: Path, encoding: str, context: ReadContext) -> tuple[CsvFile, Records]:
@@ -151,13 +158,15 @@ def _records(handle: CsvFile) -> Records:
     if header is None:
         return
     names = [name.strip().lower() for name in header]
-    repeated = sorted({name for name in names if names.count(name) > 1})
+    # A cell with no name names no column: it is dropped when empty on every line (_judge quarantines a value there).
+    handle.unnamed = [index for index, name in enumerate(names) if not name]
+    repeated = sorted({name for name in names if name and names.count(name) > 1})
     if repeated:
         raise FileRejected(f"duplicate_column:{repeated[0]}", f"{path}: column(s) named twice: {', '.join(repeated)}")
     missing = [column for column in spec.columns if column not in names]
     if missing:
         raise FileRejected(f"missing_column:{missing[0]}", f"{path}: required column(s) missing: {', '.join(missing)}")
-    handle.extra_columns = [name for name in names if name not in spec.columns]
+    handle.extra_columns = [name for name in names if name and name not in spec.columns]
     line_number = len(consumed) + 1
     consumed.clear()
     while True:
@@ -193,10 +202,17 @@ def _judge(spec: CsvSource, names: list[str], fields: list[str], handle: CsvFile
         return _TOTAL
     if len(fields) != len(names):
         return RecordRejected("wrong_field_count", f"{len(fields)} fields where the header has {len(names)}")
+    for index in handle.unnamed:
+        if not is_blank(fields[index]):
+            return RecordRejected(
+                f"unnamed_column:{index + 1}",
+                f"column {index + 1} has no name in the header but a value here ({fields[index]!r}): "
+                "name the column or clear the value",
+            )
     record = dict(zip(names, fields, strict=True))
     try:
         for name in spec.required_values:
-            if not normalise(record[name]):
+            if is_blank(record[name]):
                 raise RecordRejected(f"missing_field:{name}", f"required field {name} is empty")
         spec.validate(record, handle.context)
     except RecordRejected as rejected:

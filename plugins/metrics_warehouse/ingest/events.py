@@ -15,7 +15,7 @@ import orjson
 from metrics_warehouse.contracts import SOURCES
 from metrics_warehouse.ingest.reasons import FileRejected, RecordRejected
 from metrics_warehouse.ingest.records import Block, Outcome, ReadContext, Skipped
-from metrics_warehouse.ingest.values import parse_amount, read_timestamp
+from metrics_warehouse.ingest.values import TRIM, is_blank, parse_amount, read_timestamp
 
 TABLE = SOURCES["events"].table
 COLUMNS = SOURCES["events"].columns
@@ -138,9 +138,26 @@ def parse_line(line: str, context: ReadContext) -> tuple[str, str, str, str | No
         raise RecordRejected("malformed_json", f"not valid JSON: {error}") from None
     if type(event) is not dict:
         raise RecordRejected("not_an_object", f"a JSON {type(event).__name__}, not an object")
-    if "\\u0000" in line:
+    if "\\u0000" in line and _holds_nul(event):  # the text may hold an escaped backslash before "u0000"
         raise RecordRejected("unsupported_character", "a \\u0000 escape, which PostgreSQL jsonb cannot store")
     return (*judge(event, context), line)
+
+
+def _holds_nul(value: object) -> bool:
+    """Whether a decoded JSON value has U+0000 in a string or a key, at any depth (no recursion: JSON nests deeper
+    than Python's stack)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if type(item) is str:
+            if "\x00" in item:
+                return True
+        elif type(item) is dict:
+            pending.extend(item)
+            pending.extend(item.values())
+        elif type(item) is list:
+            pending.extend(item)
+    return False
 
 
 def judge(event: dict, context: ReadContext) -> tuple[str, str, str, str | None, datetime | None]:
@@ -148,7 +165,15 @@ def judge(event: dict, context: ReadContext) -> tuple[str, str, str, str | None,
     rejected. event_at is the instant event_time names when no source zone is needed to read it (staging reads the
     others, whose instant follows METRICS_SOURCE_TZ at build time)."""
     event_id, event_name, event_time = event.get("event_id"), event.get("event_name"), event.get("event_time")
-    if not (type(event_id) is str and event_id and type(event_name) is str and event_name):
+    # The common case: ASCII, which NFKC leaves as it is, with something left once trimmed (values.is_blank).
+    if not (
+        type(event_id) is str
+        and type(event_name) is str
+        and event_id.isascii()
+        and event_name.isascii()
+        and event_id.strip(TRIM)
+        and event_name.strip(TRIM)
+    ):
         event_id = _required_text(event, "event_id", allow_int=True)
         event_name = _required_text(event, "event_name")
     if event_time is None or event_time == "":
@@ -190,8 +215,8 @@ def _check_money(event: dict, event_name: str, context: ReadContext) -> None:
 
 def _required_text(event: dict, field: str, *, allow_int: bool = False) -> str:
     value = event.get(field)
-    if value is None or value == "":
-        raise RecordRejected(f"missing_field:{field}", f"required field {field} is missing or empty")
+    if value is None or (type(value) is str and is_blank(value)):
+        raise RecordRejected(f"missing_field:{field}", f"required field {field} is missing, empty or blank")
     if type(value) is int and allow_int:
         return str(value)
     if type(value) is not str:

@@ -164,8 +164,7 @@ def _load_records(
             _reset(result, quarantine)
             continue
         result.encoding = "gb18030" if encoding == "gb18030" else ("utf-8 (BOM)" if _has_bom(landing_file) else "utf-8")
-        if handle.extra_columns:
-            result.schema_drift = {"extra_columns": handle.extra_columns}
+        result.schema_drift = handle.schema_drift
         return
 
 

@@ -18,7 +18,7 @@ from decimal import Decimal
 from metrics_warehouse.ingest.reasons import RecordRejected
 
 NO_ANSWER = {"", "n/a", "na", "null", "none"}
-_TRIM = " \t\n\r\x0b\x0c"
+TRIM = " \t\n\r\x0b\x0c"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _DATE = r"([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
 # Integer epoch milliseconds, at most 13 digits (until the year 2286).
@@ -50,7 +50,14 @@ NUMBER = re.compile(
 
 
 def normalise(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).strip(_TRIM)
+    return unicodedata.normalize("NFKC", text).strip(TRIM)
+
+
+def is_blank(text: str) -> bool:
+    """Nothing left once normalised: a key or required field made of spaces (U+3000, NBSP ...) is missing."""
+    if text.isascii():  # NFKC leaves ASCII as it is
+        return not text.strip(TRIM)
+    return not normalise(text)
 
 
 def parse_timestamp(value: object, field: str, source_zone: tzinfo) -> datetime:

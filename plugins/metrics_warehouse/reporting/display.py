@@ -1,12 +1,16 @@
-"""How a KPI value is shown to a reader: by its unit from the KPI dictionary, money with its currency, NULL as "—".
+"""How a KPI value is shown to a reader, in the report and the daily digest alike: named by the KPI dictionary, by its
+unit from there, money with its currency, NULL as "—".
 
 Storage keeps exact numerics; only these functions round. Chart values are plain numbers (ratios in percent points)."""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, localcontext
+
+from metrics_warehouse.docs.dictionary import Column, Dictionary
 
 NULL_TEXT = "—"
 CURRENCY_SYMBOLS = {"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "JPY": "JP¥", "HKD": "HK$", "KRW": "₩"}
@@ -49,7 +53,7 @@ def show(value: object, unit: str, currency: str) -> str:
     if unit == "ratio":
         return f"{_rounded(Decimal(str(value)) * 100, 1)}%"
     if unit == "count":
-        return f"{int(value):,}"
+        return _rounded(value, 0)  # an expected or mean count may have a fraction
     if unit == "score":
         return _rounded(value, 1)
     if unit == "number":
@@ -63,6 +67,32 @@ def show(value: object, unit: str, currency: str) -> str:
     if unit == "date" and isinstance(value, datetime | date):
         return value.isoformat()[:10]
     return str(value)
+
+
+def change(value: object) -> str:
+    """A relative change in whole percent, signed: +24%, -35%."""
+    if is_null(value):
+        return NULL_TEXT
+    text = _rounded(abs(Decimal(str(value))) * 100, 0)
+    return f"{'-' if value < 0 and text != '0' else '+'}{text}%"
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The dictionary's names, units and NULL rules, and the reporting currency."""
+
+    dictionary: Dictionary
+    currency: str
+
+    def column(self, table: str, column: str) -> Column:
+        return self.dictionary.table(table).column(column)
+
+    def name(self, table: str, column: str) -> str:
+        found = self.column(table, column)
+        return f"{found.label_zh} {found.label_en}"
+
+    def show(self, table: str, column: str, value: object) -> str:
+        return show(value, self.column(table, column).unit, self.currency)
 
 
 def chart_value(value: object, unit: str) -> float | int | None:

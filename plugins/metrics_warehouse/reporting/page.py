@@ -13,7 +13,8 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup
 
-from metrics_warehouse.docs.dictionary import Column, Dictionary
+from metrics_warehouse.docs.dictionary import Column
+from metrics_warehouse.reporting import display
 from metrics_warehouse.reporting.charts import FONT_STACK, Chart
 from metrics_warehouse.reporting.display import NULL_TEXT, is_null, show
 
@@ -61,21 +62,8 @@ class Section:
 
 
 @dataclass(frozen=True)
-class Vocabulary:
-    """The dictionary's names, units and NULL rules, and the reporting currency."""
-
-    dictionary: Dictionary
-    currency: str
-
-    def column(self, table: str, column: str) -> Column:
-        return self.dictionary.table(table).column(column)
-
-    def name(self, table: str, column: str) -> str:
-        found = self.column(table, column)
-        return f"{found.label_zh} {found.label_en}"
-
-    def show(self, table: str, column: str, value: object) -> str:
-        return show(value, self.column(table, column).unit, self.currency)
+class Vocabulary(display.Vocabulary):
+    """The shared names and units (display.Vocabulary), and the page's cards and tables made with them."""
 
     def card(self, table: str, column: str, value: object, note: str = "") -> Card:
         found = self.column(table, column)
