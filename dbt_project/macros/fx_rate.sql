@@ -1,7 +1,7 @@
 {#-
     The rate converting one unit of `currency` into var('reporting_currency') on `business_date`: the latest resolved
     rate dated on or before that date (Friday's rate serves the weekend). The reporting currency converts at 1;
-    a currency without any rate gives null.
+    a currency with no rate on or before that date, or none, gives null (marts.fct_unconverted_money counts it).
     Pass qualified column references (`orders.currency`): the lookup is a correlated subquery over a relation that
     has its own `currency` column.
 -#}

@@ -10,6 +10,7 @@ import gzip
 import io
 import json
 import re
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -19,10 +20,29 @@ import pandas as pd
 
 from metrics_local.sample.generate import Summary
 
-ZONE = ZoneInfo("Asia/Shanghai")
 ACTIVITY = {"signup", "login", "page_view", "feature_use", "purchase"}
 SEEDS = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds"
 DROPPED_FILES = {"rejected", "duplicate_file", "empty"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The settings of the run being checked (README: Configuration); the defaults are the project's."""
+
+    reporting_tz: str = "Asia/Shanghai"
+    source_tz: str = ""  # "": the reporting zone
+    currency: str = "CNY"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.reporting_tz)
+
+    @property
+    def source_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.source_tz or self.reporting_tz)
+
+
+DEFAULT = Settings()
 
 
 def _dropped(sample: Summary) -> tuple[set[str], set[tuple[str, int]]]:
@@ -40,19 +60,15 @@ def _files(landing: Path, source: str, dropped_files: set[str]):
             yield path, relpath, date.fromisoformat(path.parent.name)
 
 
-def _timestamp(value) -> datetime:
+def _timestamp(value, settings: Settings) -> datetime:
     if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()):
         return datetime.fromtimestamp(int(value) / 1000, UTC)
     parsed = datetime.fromisoformat(value.strip())
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=ZONE)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=settings.source_zone)
 
 
-def _business_date(moment: datetime) -> date:
-    return moment.astimezone(ZONE).date()
-
-
-def events(landing: Path, sample: Summary) -> pd.DataFrame:
-    """Clean events: accepted lines, deduplicated by event_id (first delivered copy wins)."""
+def events(landing: Path, sample: Summary, settings: Settings = DEFAULT) -> pd.DataFrame:
+    """Clean events: accepted lines, deduplicated by event_id (first delivered copy wins); `date` is the business date."""
     dropped_files, dropped_records = _dropped(sample)
     rows = []
     for path, relpath, delivered in _files(landing, "events", dropped_files):
@@ -62,7 +78,7 @@ def events(landing: Path, sample: Summary) -> pd.DataFrame:
                 if (relpath, number) in dropped_records:
                     continue
                 event = json.loads(line)
-                at = _timestamp(event["event_time"])
+                at = _timestamp(event["event_time"], settings)
                 rows.append(
                     {
                         "delivered": delivered,
@@ -72,7 +88,7 @@ def events(landing: Path, sample: Summary) -> pd.DataFrame:
                         "event_name": event["event_name"],
                         "user_id": event.get("user_id") or None,
                         "event_at": at,
-                        "date": _business_date(at),
+                        "date": at.astimezone(settings.zone).date(),
                         "utm_source": event.get("utm_source"),
                         "properties": event.get("properties") or {},
                     }
@@ -100,31 +116,40 @@ def _number(text: str) -> Decimal:
     return Decimal(re.sub(r"[\s,¥$￥]", "", text))
 
 
-def fx_rates(landing: Path, sample: Summary) -> dict[str, list[tuple[date, Decimal]]]:
-    """Rates to CNY per currency, ascending by date: the shipped fallback (via USD) and the delivered ones."""
+@dataclass(frozen=True)
+class Rates:
+    """Rates to the reporting currency per currency, by date: the shipped fallback (via USD, valid since date.min)
+    and the delivered ones (quoted in the reporting currency)."""
+
+    currency: str
+    by_currency: dict[str, dict[date, Decimal]] = field(default_factory=dict)
+
+    def convert(self, amount: Decimal, currency: str, on: date) -> Decimal | None:
+        """`amount` in the reporting currency at the latest rate on or before `on`; None when there is none."""
+        currency = currency.strip().upper()
+        if currency == self.currency:
+            return amount
+        known = [rate for day, rate in sorted(self.by_currency.get(currency, {}).items()) if day <= on]
+        return amount * known[-1] if known else None
+
+
+def fx_rates(landing: Path, sample: Summary, settings: Settings = DEFAULT) -> Rates:
     fallback = pd.read_csv(SEEDS / "fx_fallback_rates.csv", dtype=str)
     usd = {row.currency: Decimal(row.usd_per_unit) for row in fallback.itertuples()}
-    rates: dict[str, dict[date, Decimal]] = {c: {date(2000, 1, 1): v / usd["CNY"]} for c, v in usd.items()}
+    rates = Rates(settings.currency, {c: {date.min: v / usd[settings.currency]} for c, v in usd.items()})
     for _, _, _, record in _csv_records(landing, "fx_rates", sample):
-        rates.setdefault(record["currency"].strip().upper(), {})[date.fromisoformat(record["date"].strip())] = _number(
-            record["rate"]
-        )
-    return {currency: sorted(by_date.items()) for currency, by_date in rates.items()}
+        by_date = rates.by_currency.setdefault(record["currency"].strip().upper(), {})
+        by_date[date.fromisoformat(record["date"].strip())] = _number(record["rate"])
+    return rates
 
 
-def to_cny(amount: Decimal, currency: str, on: date, rates) -> Decimal:
-    if currency.upper() == "CNY":
-        return amount
-    rate = [r for d, r in rates[currency.upper()] if d <= on][-1]
-    return amount * rate
-
-
-def orders(clean: pd.DataFrame, rates) -> pd.DataFrame:
+def orders(clean: pd.DataFrame, rates: Rates) -> pd.DataFrame:
+    """Orders with `amount_reporting`: None where no rate converts the amount."""
     purchases = clean[clean.event_name == "purchase"].copy()
     purchases["order_id"] = purchases.properties.map(lambda p: p["order_id"])
     purchases = purchases.sort_values(["event_at", "event_id"]).drop_duplicates("order_id", keep="first")
-    purchases["amount_cny"] = [
-        to_cny(Decimal(str(p["amount"])), p.get("currency", "CNY"), d, rates)
+    purchases["amount_reporting"] = [
+        rates.convert(Decimal(str(p["amount"])), p.get("currency") or "", d)
         for p, d in zip(purchases.properties, purchases.date, strict=True)
     ]
     return purchases
@@ -153,8 +178,9 @@ def paid_channels() -> set[str]:
     return {c for c, paid in zip(seed.channel, seed.is_paid, strict=True) if paid.lower() in ("true", "t", "1")}
 
 
-def daily_spend(landing: Path, sample: Summary, rates) -> dict[date, Decimal]:
-    """Spend per date: restatements of (date, channel, campaign_id) replace earlier deliveries."""
+def daily_spend(landing: Path, sample: Summary, rates: Rates) -> dict[date, Decimal]:
+    """Spend per date in the reporting currency: restatements of (date, channel, campaign_id) replace earlier
+    deliveries; a blank currency is the reporting currency."""
     aliases = channel_aliases()
     latest: dict[tuple, tuple] = {}
     for delivered, relpath, number, record in _csv_records(landing, "marketing_spend", sample):
@@ -166,20 +192,21 @@ def daily_spend(landing: Path, sample: Summary, rates) -> dict[date, Decimal]:
     spend: dict[date, Decimal] = {}
     for (day, _, _), (_, _, _, record) in latest.items():
         on = date.fromisoformat(day)
-        amount = to_cny(_number(record["spend"]), record.get("currency") or "CNY", on, rates)
-        spend[on] = spend.get(on, Decimal(0)) + amount
+        amount = rates.convert(_number(record["spend"]), record.get("currency") or rates.currency, on)
+        if amount is not None:  # money no rate converts is in no sum
+            spend[on] = spend.get(on, Decimal(0)) + amount
     return spend
 
 
-def survey_nps(landing: Path, sample: Summary) -> dict[tuple[date, str], float | None]:
+def survey_nps(landing: Path, sample: Summary, settings: Settings = DEFAULT) -> dict[tuple[date, str], float | None]:
     """NPS per (month_start, survey_id): responses deduplicated by response_id (latest delivery), then the latest
     submission per (survey_id, user_id, month) counts even when it has no NPS answer."""
     latest: dict[str, dict] = {}
     for _, _, _, record in _csv_records(landing, "surveys", sample):
         latest[record["response_id"].strip()] = record
     frame = pd.DataFrame(latest.values())
-    frame["submitted_at"] = frame.submitted_at.map(_timestamp)
-    frame["month"] = frame.submitted_at.map(lambda t: _business_date(t).replace(day=1))
+    frame["submitted_at"] = frame.submitted_at.map(lambda value: _timestamp(value, settings))
+    frame["month"] = frame.submitted_at.map(lambda t: t.astimezone(settings.zone).date().replace(day=1))
     frame = frame.sort_values(["submitted_at", "response_id"])
     with_user = frame[frame.user_id.str.strip() != ""]
     kept = pd.concat(

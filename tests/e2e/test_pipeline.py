@@ -95,7 +95,7 @@ def test_aov_matches_an_independent_computation(pipeline, clean_events, kpi_dail
             continue
         row = kpi_daily.loc[day]
         assert row.orders == len(group), day
-        assert float(row.aov) == pytest.approx(float(sum(group.amount_cny) / len(group)), rel=1e-9), day
+        assert float(row.aov) == pytest.approx(float(sum(group.amount_reporting) / len(group)), rel=1e-9), day
     assert kpi_daily.orders.sum() > 0
 
 

@@ -53,6 +53,7 @@ create table marts.dim_users (user_id text, channel text, utm_source text);
 insert into marts.dim_users values ('u1', 'douyin', '抖音'), ('u2', 'organic', null);
 create table marts.fct_marketing_spend_daily (spend_date date, channel text, channel_alias text);
 insert into marts.fct_marketing_spend_daily values ('2026-11-19', 'douyin', 'Douyin');
+create table marts.fct_unconverted_money (source text, delivery_date date, currency text, money_date date, records bigint);
 """
 
 
@@ -74,6 +75,16 @@ def test_volume_alert_shows_the_rounded_ratio_and_date(warehouse):
     assert (alert.value, alert.threshold) == ("0.25x on 2026-11-19", "0.7x..3.0x of the trailing 7-day median")
 
 
+def test_unconverted_money_alert_names_the_currency_and_its_dates_per_source(warehouse):
+    with psycopg.connect(warehouse) as conn:
+        conn.execute(PLANTED["money_unconverted"][0])
+    [alert] = engine.evaluate(warehouse, now=NOW)
+    assert (alert.rule, alert.subject, alert.severity) == ("money_unconverted", "XYZ", "critical")
+    assert alert.value == (
+        "events: 3 record(s) dated 2026-11-16..2026-11-18 (2 dates); marketing_spend: 1 record(s) dated 2026-11-18"
+    )
+
+
 def test_clean_warehouse_raises_nothing(warehouse):
     assert raised(warehouse) == []
     with psycopg.connect(warehouse) as conn:
@@ -90,6 +101,11 @@ PLANTED = {
         "insert into marts.dim_users values ('u9', 'unmapped', 'kuaishou_new');"
         "insert into marts.fct_marketing_spend_daily values ('2026-11-19', 'unmapped', 'kuaishou_new')",
         "kuaishou_new",
+    ),
+    "money_unconverted": (
+        "insert into marts.fct_unconverted_money values ('events', '2026-11-19', 'XYZ', '2026-11-18', 2),"
+        " ('events', '2026-11-19', 'XYZ', '2026-11-16', 1), ('marketing_spend', '2026-11-19', 'XYZ', '2026-11-18', 1)",
+        "XYZ",
     ),
     "nps_anomaly": (
         "update kpi.kpi_survey_monthly set promoters = 10, detractors = 90 where month_start = '2026-11-01'",

@@ -28,7 +28,9 @@ reporting_currency as (
 fallback_to_reporting as (
     select
         upper(btrim(fallback.currency)) as currency,
-        fallback.date as rate_date,
+        -- valid from the earliest date a record can carry (Python's date.min, where ingestion reads dates): a fallback
+        -- covers all history, and a delivered rate wins from its own date on
+        '0001-01-01'::date as rate_date,
         fallback.usd_per_unit / reporting_currency.usd_per_unit as rate
     from fallback
     cross join reporting_currency

@@ -12,6 +12,15 @@ duplicates as (
     select * from {{ ref('fct_duplicates_removed') }}
 ),
 
+unconverted as (
+    select
+        delivery_date,
+        source,
+        sum(records) as records_unconverted
+    from {{ ref('fct_unconverted_money') }}
+    group by delivery_date, source
+),
+
 files as (
     select
         delivery_date,
@@ -57,6 +66,7 @@ final as (
         files.records_skipped::bigint as records_skipped,
         files.reconciled,
         coalesce(duplicates.duplicates_removed, 0)::bigint as duplicates_removed,
+        coalesce(unconverted.records_unconverted, 0)::bigint as records_unconverted,
 
         -- rates
         {{ safe_divide('files.records_loaded', 'files.records_read') }} as accuracy_rate,
@@ -68,6 +78,7 @@ final as (
     from files
     left join duplicates on files.delivery_date = duplicates.delivery_date and files.source = duplicates.source
     left join checks on files.delivery_date = checks.delivery_date and files.source = checks.source
+    left join unconverted on files.delivery_date = unconverted.delivery_date and files.source = unconverted.source
 )
 
 select * from final

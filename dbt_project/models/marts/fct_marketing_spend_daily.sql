@@ -31,7 +31,9 @@ final as (
         currency,
         spend,
         fx_rate,
-        spend * fx_rate as spend_reporting
+        spend * fx_rate as spend_reporting,
+        -- lineage
+        delivery_date
     from converted
 )
 
