@@ -20,15 +20,16 @@ import yaml
 ASSETS = Path(__file__).resolve().parent / "assets"
 # The column labels of the kpi tables live in one place, the KPI dictionary's source (config.meta label_zh / label_en):
 # they are set at import and left out of the files at export, so the dashboards never carry a second copy.
-KPI_MODELS = Path(__file__).resolve().parents[1] / "dbt_project" / "models" / "kpi" / "_kpi__models.yml"
+KPI_MODELS = Path(__file__).resolve().parents[1] / "dbt_project" / "models" / "kpi"
 # The database file's URI is replaced at import by METRICS_BI_DATABASE_URI; this one documents its shape.
 URI_IN_FILES = "postgresql+psycopg2://metrics_bi@127.0.0.1:5432/metrics"
 
 
 def dictionary_labels() -> dict[tuple[str, str], str]:
-    """'中文名 English name' of every kpi column, by (table, column), from the kpi models' YAML."""
+    """'中文名 English name' of every kpi column, by (table, column), from the kpi models' YAML (one file a model)."""
     labels = {}
-    for model in yaml.safe_load(KPI_MODELS.read_text(encoding="utf-8"))["models"]:
+    models = (yaml.safe_load(path.read_text(encoding="utf-8")) for path in sorted(KPI_MODELS.glob("*.yml")))
+    for model in (model for document in models for model in document.get("models") or ()):
         for column in model.get("columns", []):
             meta = (column.get("config") or {}).get("meta") or {}
             if meta.get("label_zh") and meta.get("label_en"):

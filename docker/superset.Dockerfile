@@ -14,7 +14,7 @@ COPY bi/requirements.lock bi/requirements.lock
 RUN pip install --no-cache-dir uv==0.13.8 && uv pip install --system --no-cache -r bi/requirements.lock
 COPY bi bi
 # The kpi columns' labels are read from the KPI dictionary's source at import.
-COPY dbt_project/models/kpi/_kpi__models.yml dbt_project/models/kpi/_kpi__models.yml
+COPY dbt_project/models/kpi/*.yml dbt_project/models/kpi/
 RUN useradd --create-home --uid 50001 superset && mkdir -p /app/superset_home && chown -R superset /app/superset_home
 USER superset
 EXPOSE 8088

@@ -85,9 +85,14 @@ class Project:
             timeout=timeout,
         )
         self.seconds.append((command, time.monotonic() - started))
-        result = Result(command, done.returncode, done.stdout, done.stderr)
+        result = Result(command, done.returncode, done.stdout, done.stderr + self._failed_run_log(done.returncode))
         (self.root.parent / "outputs.log").open("a").write(f"$ {command}\n{result.output}\n[exit {result.code}]\n")
         return result
+
+    def _failed_run_log(self, code: int) -> str:
+        """The end of the newest pipeline log, when a command failed (its output names only the failed task)."""
+        logs = sorted((self.root / "var" / "logs").glob("*.log"), key=lambda p: p.stat().st_mtime)
+        return f"\n--- {logs[-1]} ---\n{logs[-1].read_text()[-6000:]}" if code and logs else ""
 
     def warehouse(self) -> AbstractContextManager[str]:
         return embedded_warehouse(self.pgdata)
@@ -272,7 +277,7 @@ def _bi_health(project: Project) -> str:
 def _backfill(project: Project, command: str) -> None:
     before = project.query("select count(*), sum(dau) from kpi.kpi_daily")
     out = project.run(command).ok().stdout
-    assert "Completed successfully" in out
+    assert re.search(r"Done\. PASS=[1-9]\d* WARN=\d+ ERROR=0 ", out), out[-2000:]
     assert project.query("select count(*), sum(dau) from kpi.kpi_daily") == before, "a backfill restates, never changes"
 
 

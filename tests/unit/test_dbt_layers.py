@@ -15,8 +15,12 @@ LAYERS = ("staging", "intermediate", "marts", "kpi")
 
 
 @pytest.fixture(scope="module")
-def models() -> dict[str, dict]:
-    manifest = json.loads(ensure_manifest().read_text(encoding="utf-8"))
+def manifest() -> dict:
+    return json.loads(ensure_manifest().read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def models(manifest: dict) -> dict[str, dict]:
     return {node["name"]: node for node in manifest["nodes"].values() if node["resource_type"] == "model"}
 
 
@@ -37,6 +41,18 @@ def test_no_model_refs_a_later_layer(models: dict[str, dict]) -> None:
         if parent in by_id and LAYERS.index(layer(by_id[parent])) > LAYERS.index(layer(model))
     ]
     assert backwards == []
+
+
+def test_a_model_is_one_unit_its_yaml_beside_its_sql(manifest: dict, models: dict[str, dict]) -> None:
+    """`<model>.yml` beside `<model>.sql` holds the model's properties and its unit tests; an incremental model's
+    materialization and hooks are in its SQL, beside the SQL they prepare."""
+    for name, model in models.items():
+        assert model["patch_path"] == "metrics_warehouse://" + model["original_file_path"].removesuffix(".sql") + ".yml"
+        if model["config"]["materialized"] == "incremental":
+            assert 'materialized="incremental"' in model["raw_code"], f"{name}: incremental outside its SQL's config()"
+    for test in manifest["unit_tests"].values():
+        model = models[test["model"]]
+        assert test["original_file_path"] == model["original_file_path"].removesuffix(".sql") + ".yml", test["name"]
 
 
 def test_only_staging_reads_sources(models: dict[str, dict]) -> None:

@@ -73,4 +73,4 @@ def test_dockerfile_copies_what_exists() -> None:
         for line in dockerfile.read_text().splitlines():
             if line.startswith("COPY "):
                 source = line.split()[1]
-                assert (PROJECT / source).exists(), source
+                assert list(PROJECT.glob(source)), source  # a path, or a pattern matching at least one

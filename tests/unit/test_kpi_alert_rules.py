@@ -32,9 +32,9 @@ QUERY_RULES = {"nps_anomaly": "drop", "first_response_anomaly": "rise"}  # KPIs 
 def _models() -> dict[str, dict]:
     """Every dbt model's YAML entry, by `schema.name` (the folder's schema, as dbt_project.yml sets it)."""
     models = {}
-    for path in (ROOT / "dbt_project" / "models").rglob("_*__models.yml"):
+    for path in (ROOT / "dbt_project" / "models").rglob("*.yml"):
         schema = path.relative_to(ROOT / "dbt_project" / "models").parts[0]
-        for model in yaml.safe_load(path.read_text(encoding="utf-8")).get("models", []):
+        for model in yaml.safe_load(path.read_text(encoding="utf-8")).get("models") or ():
             models[f"{schema}.{model['name']}"] = model
     return models
 

@@ -3,6 +3,15 @@
 -- trailing windows read the 29 days before it, the running total starts from the kept day before it.
 -- depends_on: {{ ref('fct_events') }}, {{ ref('stg_raw__marketing_spend') }}, {{ ref('stg_raw__fx_rates') }},
 -- {{ ref('stg_ops__ingest_ledger') }}
+-- from the last build's as_of_date at the latest: days without events after it get their rows too
+{{
+    config(
+        pre_hook="{{ recompute_dates_from_start('date', also_from='(select max(built.date) from ' ~ this ~ ' as built)') }}",
+        post_hook="{{ save_watermark() }}",
+        materialized="incremental",
+        on_schema_change="fail",
+    )
+}}
 
 with as_of as (
     select * from {{ ref('dim_reporting_window') }}

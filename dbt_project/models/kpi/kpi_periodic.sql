@@ -3,6 +3,14 @@
 -- complete at the last build, are recomputed (macros/recompute.sql); activity is read from the month before them on.
 -- depends_on: {{ ref('fct_events') }}, {{ ref('stg_raw__marketing_spend') }}, {{ ref('stg_raw__fx_rates') }},
 -- {{ ref('stg_ops__ingest_ledger') }}
+{{
+    config(
+        pre_hook="{{ recompute_dates_from_start('period_start', periods=['week', 'month'],\n   also_from='(select min(open.period_start) from ' ~ this ~ ' as open where not open.complete)') }}",
+        post_hook="{{ save_watermark() }}",
+        materialized="incremental",
+        on_schema_change="fail",
+    )
+}}
 
 with as_of as (
     select * from {{ ref('dim_reporting_window') }}

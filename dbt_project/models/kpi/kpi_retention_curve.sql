@@ -3,6 +3,14 @@
 -- those the last build's as_of_date left incomplete, are recomputed (macros/recompute.sql).
 -- depends_on: {{ ref('fct_events') }}, {{ ref('stg_raw__marketing_spend') }}, {{ ref('stg_raw__fx_rates') }},
 -- {{ ref('stg_ops__ingest_ledger') }}
+{{
+    config(
+        pre_hook="{{ recompute_dates_from_start('signup_date', days_before=30,\n   also_from='(select max(kept.signup_date + kept.day_number) - 30 from ' ~ this ~ ' as kept)') }}",
+        post_hook="{{ save_watermark() }}",
+        materialized="incremental",
+        on_schema_change="fail",
+    )
+}}
 
 with as_of as (
     select * from {{ ref('dim_reporting_window') }}

@@ -6,6 +6,14 @@
 -- depends_on: {{ ref('stg_ops__ingest_ledger') }}, {{ ref('stg_raw__marketing_spend') }},
 -- {{ ref('stg_raw__fx_rates') }}, {{ ref('stg_raw__feedback') }}, {{ ref('fct_money_events') }},
 -- {{ ref('fct_user_active_days') }}
+{{
+    config(
+        pre_hook="{{ recompute_segment_dates() }}",
+        post_hook=["{{ save_watermark() }}", "{{ save_segment_users() }}"],
+        materialized="incremental",
+        on_schema_change="fail",
+    )
+}}
 
 with as_of as (
     select * from {{ ref('dim_reporting_window') }}

@@ -4,6 +4,14 @@
 -- the earliest signup among them on.
 -- depends_on: {{ ref('stg_ops__ingest_ledger') }}, {{ ref('stg_raw__marketing_spend') }},
 -- {{ ref('stg_raw__fx_rates') }}
+{{
+    config(
+        materialized="incremental",
+        on_schema_change="fail",
+        pre_hook="{{ recompute_cohort_users() }}",
+        post_hook="{{ save_watermark() }}",
+    )
+}}
 
 with users as (
     select * from {{ ref('dim_users') }}

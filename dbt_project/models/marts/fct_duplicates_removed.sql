@@ -4,6 +4,15 @@
 -- are resolved too (int_fx_rates_resolved) but are not counted here, as kpi_data_quality.duplicates_removed defines.
 -- Incremental: the events rows from the earliest delivery date of an events file not read yet are recomputed (a copy
 -- in such a file only replaces a winner delivered on a later date); the other sources, small, are recomputed whole.
+-- the key, enforced on every insert (a data test would scan the whole table on every run)
+{{
+    config(
+        materialized="incremental",
+        pre_hook="{{ recompute_event_deliveries_start() }}",
+        post_hook="{{ save_watermark() }}",
+        indexes=[{"columns": ["delivery_date", "source"], "unique": true}],
+    )
+}}
 {%- set first_date = recomputed_event_deliveries() %}
 with
 

@@ -2,6 +2,18 @@
 -- Incremental: the copies in new raw files compete with the current winner of their event_id (delivery order decides),
 -- and events of the lookback window are rewritten, so any sequence of runs equals a full refresh.
 -- depends_on: {{ ref('stg_ops__ingest_ledger') }}
+-- The incremental run looks up event_ids, the newest file_id and the lookback dates: indexed, its cost follows
+-- the day's data, not the history.
+{{
+    config(
+        materialized="incremental",
+        incremental_strategy="delete+insert",
+        unique_key="event_id",
+        on_schema_change="fail",
+        pre_hook="{{ delete_backfill_range('event_date') }}",
+        indexes=[{"columns": ["event_id"], "unique": true}, {"columns": ["event_date"]}, {"columns": ["file_id"]}],
+    )
+}}
 {%- set backfill = backfill_range() %}
 with
 

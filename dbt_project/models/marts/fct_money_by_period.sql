@@ -5,6 +5,15 @@
 -- (macros/recompute.sql) from the facts dated from that period's start on.
 -- depends_on: {{ ref('fct_events') }}, {{ ref('stg_raw__marketing_spend') }}, {{ ref('stg_raw__fx_rates') }},
 -- {{ ref('stg_ops__ingest_ledger') }}
+-- the key, enforced on every insert (a data test would scan the whole table on every run)
+{{
+    config(
+        materialized="incremental",
+        pre_hook="{{ recompute_dates_from_start('period_start', periods=['week', 'month'],\n   until='(select max(spend.spend_date) from ' ~ ref('fct_marketing_spend_daily') ~ ' as spend)') }}",
+        post_hook="{{ save_watermark() }}",
+        indexes=[{"columns": ["period_type", "period_start"], "unique": true}],
+    )
+}}
 with
 
 orders as (

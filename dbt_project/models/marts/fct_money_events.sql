@@ -2,6 +2,15 @@
 -- Incremental: the events new files can have changed are rebuilt (macros/recompute.sql), and those a newly delivered
 -- fx rate can change (event_date on or after the rate's date).
 -- depends_on: {{ ref('stg_ops__ingest_ledger') }}, {{ ref('stg_raw__fx_rates') }}
+-- a warehouse built before: the new watermark column is added empty, so the first run rebuilds every row
+{{
+    config(
+        materialized="incremental",
+        on_schema_change="append_new_columns",
+        pre_hook="{{ recompute_start('event_id', changed_money_events()) }}",
+        indexes=[{"columns": ["event_id"], "unique": true}, {"columns": ["file_id"]}],
+    )
+}}
 with
 
 clean_events as (

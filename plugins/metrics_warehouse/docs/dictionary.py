@@ -116,9 +116,9 @@ def _docs_block(name: str, models_dir: Path) -> str:
 
 
 def load_dictionary(models_dir: Path = KPI_MODELS_DIR) -> Dictionary:
-    """Every model of the kpi folder (the `kpi` schema BI tools read), in the order the YAML lists them."""
+    """Every model of the kpi folder (the `kpi` schema BI tools read), each from the `<model>.yml` beside its SQL."""
     tables = []
-    for path in sorted(models_dir.glob("_*.yml")):
+    for path in sorted(models_dir.glob("*.yml")):
         for raw in yaml.safe_load(path.read_text(encoding="utf-8")).get("models") or ():
             tables.append(_table(raw))
     return Dictionary(overview=_docs_block(OVERVIEW_BLOCK, models_dir), tables=tuple(tables))
