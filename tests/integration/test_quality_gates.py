@@ -242,7 +242,7 @@ insert into seeds.channel_aliases values ('抖音', 'douyin'), ('tiktok', 'douyi
 create table marts.fct_events (event_id text not null, event_name text, user_id text);
 create unique index fct_events_key on marts.fct_events (event_id);
 insert into marts.fct_events values ('e1', 'login', 'u1'), ('e2', 'purchase', 'u1');
-create table marts.fct_orders (order_id text, event_id text, amount numeric);
+create table marts.fct_orders (order_id text primary key, event_id text, amount numeric);
 insert into marts.fct_orders values ('o1', 'e2', 10);
 create table marts.dim_channels (channel text, display_name text, is_paid boolean);
 insert into marts.dim_channels values ('douyin', 'Douyin', true), ('weibo', 'Weibo', true), ('organic', 'Organic', false),
@@ -254,8 +254,9 @@ create table kpi.kpi_retention_cohorts (signup_date date, cohort_size int, reten
 insert into kpi.kpi_retention_cohorts values ('2026-03-01', 10, 0.5, 0.2, null, 0.7, null);
 create table kpi.kpi_daily (date date, dau int, wau int, mau int);
 insert into kpi.kpi_daily values ('2026-03-01', 5, 5, 5), ('2026-03-02', 4, 7, 7);
-create table kpi.kpi_data_quality (delivery_date date, source text, reconciled boolean);
-insert into kpi.kpi_data_quality values ('2026-03-01', 'events', true), ('2026-03-01', 'surveys', true);
+alter table ops.ingest_ledger drop constraint if exists ledger_reconciles;
+alter table ops.ingest_ledger add constraint ledger_reconciles
+    check (records_read = records_loaded + records_quarantined + records_skipped);
 """
 
 
@@ -276,8 +277,8 @@ def test_clean_marts_pass(marts_url):
 @pytest.mark.parametrize(
     ("plant", "expected"),
     [
-        ("insert into marts.fct_orders values ('o1', 'e3', 10)", "order_id_unique"),
-        # fct_events' key is enforced by the table (dbt's `indexes` and contract): the gate checks that it still is
+        # the marts' keys are enforced by their tables (dbt's contract and `indexes`): the gate checks that they still are
+        ("alter table marts.fct_orders drop constraint fct_orders_pkey", "order_id_unique"),
         ("drop index marts.fct_events_key", "event_id_unique"),
         (
             "create index fct_events_key_part on marts.fct_events (event_id, user_id); drop index marts.fct_events_key",
@@ -290,7 +291,7 @@ def test_clean_marts_pass(marts_url):
         ),
         ("update kpi.kpi_retention_cohorts set retention_d7 = 1.2", "retention_d7_0_to_1"),
         ("update kpi.kpi_daily set wau = 3 where date = '2026-03-02'", "dau_at_most_wau"),
-        ("update kpi.kpi_data_quality set reconciled = false where source = 'surveys'", "reconciled"),
+        ("alter table ops.ingest_ledger drop constraint ledger_reconciles", "ledger_reconciles"),
     ],
 )
 def test_planted_mart_problem_fails_its_critical_expectation(marts_url, plant, expected):

@@ -34,7 +34,7 @@ files as (
         coalesce(sum(records_skipped) filter (where status != 'rejected'), 0) as records_skipped,
         bool_and(records_read = records_loaded + records_quarantined + records_skipped) as reconciled
     from ledger
-    where status != 'duplicate_file'
+    where not is_copy
     group by delivery_date, source
 ),
 

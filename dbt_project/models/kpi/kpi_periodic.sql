@@ -5,7 +5,7 @@
 -- {{ ref('stg_ops__ingest_ledger') }}
 {{
     config(
-        pre_hook="{{ recompute_dates_from_start('period_start', periods=['week', 'month'],\n   also_from='(select min(open.period_start) from ' ~ this ~ ' as open where not open.complete)') }}",
+        pre_hook="{{ recompute_dates_from_start('period_start', periods=['week', 'month'], also_from='(select min(open.period_start) from ' ~ this ~ ' as open where not open.complete)') }}",
         post_hook="{{ save_watermark() }}",
         materialized="incremental",
         on_schema_change="fail",
@@ -199,6 +199,28 @@ measured as (
     from joined
 ),
 
+-- the measures a period shows once it has ended (NULL while it has not ended by as_of_date)
+{%- set period_measures = [
+    'active_users',
+    'new_users',
+    'cumulative_users',
+    'user_growth_rate',
+    'churned_users',
+    'churn_rate',
+    'orders',
+    'buyers',
+    'repeat_buyers',
+    'repurchase_rate',
+    'gross_revenue',
+    'refunds',
+    'net_revenue',
+    'arpu',
+    'aov',
+    'marketing_spend',
+    'paid_new_users',
+    'cac',
+] %}
+
 final as (
     select
         -- keys
@@ -208,24 +230,9 @@ final as (
         complete,
 
         -- measures: NULL while the period has not ended by as_of_date
-        case when complete then active_users end as active_users,
-        case when complete then new_users end as new_users,
-        case when complete then cumulative_users end as cumulative_users,
-        case when complete then user_growth_rate end as user_growth_rate,
-        case when complete then churned_users end as churned_users,
-        case when complete then churn_rate end as churn_rate,
-        case when complete then orders end as orders,
-        case when complete then buyers end as buyers,
-        case when complete then repeat_buyers end as repeat_buyers,
-        case when complete then repurchase_rate end as repurchase_rate,
-        case when complete then gross_revenue end as gross_revenue,
-        case when complete then refunds end as refunds,
-        case when complete then net_revenue end as net_revenue,
-        case when complete then arpu end as arpu,
-        case when complete then aov end as aov,
-        case when complete then marketing_spend end as marketing_spend,
-        case when complete then paid_new_users end as paid_new_users,
-        case when complete then cac end as cac
+        {% for measure in period_measures -%}
+        case when complete then {{ measure }} end as {{ measure }}{% if not loop.last %},{% endif %}
+        {% endfor %}
     from measured
 )
 

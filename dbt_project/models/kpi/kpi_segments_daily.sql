@@ -126,7 +126,7 @@ signups as (
         users.user_id,
         users.channel,
         coalesce(events.platform, 'unknown') as platform,
-        users.channel not in ('organic', 'unmapped') as is_paid
+        {{ is_paid_channel('users.channel') }} as is_paid
     from users
     left join events
         on
@@ -170,14 +170,7 @@ dau as (
         count(distinct user_days_described.user_id)::numeric as numerator,
         null::numeric as denominator
     from user_days_described
-    cross join
-        lateral (
-            values
-            ('platform', user_days_described.platform),
-            ('app_version', user_days_described.app_version),
-            ('channel', user_days_described.channel),
-            ('user_type', user_days_described.user_type)
-        ) as split (dimension, segment)
+    {{ segment_split('user_days_described', ['platform', 'app_version', 'channel', 'user_type']) }}
     group by user_days_described.date, split.dimension, split.segment
 ),
 
@@ -192,13 +185,7 @@ paying_rate as (
     from user_days_described
     left join buyers
         on user_days_described.user_id = buyers.user_id and user_days_described.date = buyers.date
-    cross join
-        lateral (
-            values
-            ('platform', user_days_described.platform),
-            ('channel', user_days_described.channel),
-            ('user_type', user_days_described.user_type)
-        ) as split (dimension, segment)
+    {{ segment_split('user_days_described', ['platform', 'channel', 'user_type']) }}
     group by user_days_described.date, split.dimension, split.segment
 ),
 
@@ -211,14 +198,7 @@ order_metrics as (
         measure.numerator,
         measure.denominator
     from orders_described
-    cross join
-        lateral (
-            values
-            ('platform', orders_described.platform),
-            ('app_version', orders_described.app_version),
-            ('channel', orders_described.channel),
-            ('user_type', orders_described.user_type)
-        ) as split (dimension, segment)
+    {{ segment_split('orders_described', ['platform', 'app_version', 'channel', 'user_type']) }}
     cross join
         lateral (
             values
@@ -248,10 +228,7 @@ net_revenue as (
         sum(money.amount) as numerator,
         null::numeric as denominator
     from money
-    cross join
-        lateral (
-            values ('platform', money.platform), ('channel', money.channel)
-        ) as split (dimension, segment)
+    {{ segment_split('money', ['platform', 'channel']) }}
     group by money.date, split.dimension, split.segment
 ),
 
@@ -264,10 +241,7 @@ new_users as (
         count(distinct signups.user_id)::numeric as numerator,
         null::numeric as denominator
     from signups
-    cross join
-        lateral (
-            values ('platform', signups.platform), ('channel', signups.channel)
-        ) as split (dimension, segment)
+    {{ segment_split('signups', ['platform', 'channel']) }}
     cross join
         lateral (
             values ('new_users', true), ('paid_new_users', signups.is_paid)
@@ -285,10 +259,7 @@ retention_d1 as (
         count(*) filter (where retained_d1.retained)::numeric as numerator,
         count(*)::numeric as denominator
     from retained_d1
-    cross join
-        lateral (
-            values ('platform', retained_d1.platform), ('channel', retained_d1.channel)
-        ) as split (dimension, segment)
+    {{ segment_split('retained_d1', ['platform', 'channel']) }}
     group by retained_d1.date, split.dimension, split.segment
 ),
 
@@ -307,7 +278,7 @@ channel_spend as (
         lateral (
             values ('spend', false), ('cac', true)
         ) as measure (metric, per_signup)
-    where spend.channel not in ('organic', 'unmapped')
+    where {{ is_paid_channel('spend.channel') }}
     group by spend.spend_date, measure.metric, spend.channel, spend.campaign_id, measure.per_signup
 ),
 
@@ -352,10 +323,7 @@ first_response as (
         sum(feedback.first_response_minutes) as numerator,
         count(*)::numeric as denominator
     from feedback
-    cross join
-        lateral (
-            values ('feedback_channel', feedback.channel), ('category', feedback.category)
-        ) as split (dimension, segment)
+    {{ segment_split('feedback', {'feedback_channel': 'channel', 'category': 'category'}) }}
     where feedback.first_response_minutes is not null
     group by feedback.created_date, split.dimension, split.segment
 ),

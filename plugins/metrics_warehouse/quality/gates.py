@@ -34,7 +34,7 @@ def check_raw_batch(url: str, source: str, run_id: str) -> GateResult:
         pending = conn.execute(
             """
             select file_id, delivery_date from ops.ingest_ledger
-            where source = %s and validated_at is null and status <> 'duplicate_file'
+            where source = %s and validated_at is null and not is_copy
             order by file_id
             """,
             (source,),

@@ -105,7 +105,7 @@ def _held_at(conn: psycopg.Connection, path: str) -> list[HeldFile]:
         return held
     known, pending = conn.execute(
         """
-        select count(*), bool_or(validated_at is null and status <> 'duplicate_file')
+        select count(*), bool_or(validated_at is null and not is_copy)
         from ops.ingest_ledger where path = %s
         """,
         (path,),

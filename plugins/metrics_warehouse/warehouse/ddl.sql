@@ -38,6 +38,9 @@ alter table ops.ingest_ledger add constraint ingest_ledger_status_check
     check (status in ('loaded', 'rejected', 'duplicate_file', 'empty', 'unreadable', 'refused'));
 -- The raw-batch gate's verdict (README: Quality gates): when it validated the file, and the failed critical checks
 -- when it holds the file back from the marts (staging reads only files with held_because null).
+-- A copy (duplicate_file) brings nothing of its own: it is counted nowhere, validated never. The one home of that rule.
+alter table ops.ingest_ledger add column if not exists is_copy boolean
+    generated always as (status = 'duplicate_file') stored;
 alter table ops.ingest_ledger add column if not exists validated_at timestamptz;
 alter table ops.ingest_ledger add column if not exists held_because text;
 -- The first reading of a content hash owns it; later sightings are duplicate_file rows.

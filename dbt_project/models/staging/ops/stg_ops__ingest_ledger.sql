@@ -20,6 +20,7 @@ final as (
         size_bytes,
         encoding,
         status,
+        is_copy,
         message,
         records_read,
         records_loaded,
