@@ -28,13 +28,14 @@ from airflow.sdk import Asset, dag, get_current_context, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import InvocationMode, LoadMode, TestBehavior, TestIndirectSelection
 
-from metrics_warehouse import dbt_in_process, orchestration
+from metrics_warehouse import orchestration
 from metrics_warehouse.contracts import SOURCE_NAMES
-from metrics_warehouse.dbt_manifest import ensure_manifest
+from metrics_warehouse.dbt import in_process
+from metrics_warehouse.dbt.manifest import ensure_manifest
+from metrics_warehouse.dbt.profile import warehouse_profile
 from metrics_warehouse.settings import DBT_PROJECT_DIR
-from metrics_warehouse.warehouse.dbt_profile import warehouse_profile
 
-dbt_in_process.patch_behavior_flag_source()
+in_process.patch_behavior_flag_source()
 
 RAW_ASSETS = {
     source: Asset(name=f"raw.{source}", uri=f"postgres://warehouse/metrics/raw/{source}", group="raw")

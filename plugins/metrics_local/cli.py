@@ -14,7 +14,7 @@ from metrics_local import embedded
 from metrics_local.airflow_runner import AIRFLOW_HOME, MAIN_DAG
 from metrics_local.target import warehouse
 from metrics_warehouse.alerting import cli as alerts_cli
-from metrics_warehouse.dbt_cli import run_dbt
+from metrics_warehouse.dbt.command import run_dbt
 from metrics_warehouse.quality import cli as quality_cli
 from metrics_warehouse.settings import VAR_DIR, load_settings
 from metrics_warehouse.warehouse import connection

@@ -59,7 +59,7 @@ def create_incremental_relations(url: str) -> None:
     `ref() as alias`; building the models in full here made the first run build them twice.)"""
     from psycopg import sql
 
-    from metrics_warehouse.dbt_manifest import ensure_manifest, incremental_unit_tested
+    from metrics_warehouse.dbt.manifest import ensure_manifest, incremental_unit_tested
 
     # Two runs on a new warehouse: one creates them, the other waits and finds them.
     with connection.connect(url, autocommit=True) as conn, connection.exclusive(conn, "first dbt build"):
@@ -79,10 +79,10 @@ def create_incremental_relations(url: str) -> None:
 def dbt_inputs_changed(url: str) -> dict | None:
     """The dbt build's inputs when they changed since the last successful build (new ledger rows, another project or
     settings), else None: the build would give the same tables."""
-    from metrics_warehouse import dbt_state
+    from metrics_warehouse.dbt import state
 
-    inputs = dbt_state.current_inputs(url, load_settings())
-    if inputs == dbt_state.last_build(url):
+    inputs = state.current_inputs(url, load_settings())
+    if inputs == state.last_build(url):
         log.info("nothing new since the last build (%s): the dbt build is skipped", inputs)
         return None
     return inputs.as_dict()
@@ -93,20 +93,20 @@ def before_dbt_task(context: dict) -> None:
     build (shown as skipped, with the reason in its log); else get the process ready for the dbt command."""
     from airflow.sdk.exceptions import AirflowSkipException
 
-    from metrics_warehouse import dbt_in_process, dbt_state
-    from metrics_warehouse.dbt_manifest import ensure_manifest
+    from metrics_warehouse.dbt import in_process, state
+    from metrics_warehouse.dbt.manifest import ensure_manifest
 
     node = context["task"].extra_context["dbt_node_config"]["unique_id"]  # Cosmos gives each task its dbt node
-    reason = dbt_state.why_unchanged(warehouse_url(), load_settings(), ensure_manifest(), node)
+    reason = state.why_unchanged(warehouse_url(), load_settings(), ensure_manifest(), node)
     if reason:
         raise AirflowSkipException(reason)
-    dbt_in_process.freeze_heap()
+    in_process.freeze_heap()
 
 
 def record_dbt_build(url: str, inputs: dict, run_id: str) -> None:
-    from metrics_warehouse import dbt_state
+    from metrics_warehouse.dbt import state
 
-    dbt_state.record_build(url, dbt_state.BuildInputs(**inputs), run_id)
+    state.record_build(url, state.BuildInputs(**inputs), run_id)
 
 
 def check_raw(url: str, source: str, run_id: str) -> None:

@@ -6,8 +6,8 @@ import psycopg
 
 from metrics_warehouse import orchestration
 from metrics_warehouse.contracts import SOURCE_NAMES
-from metrics_warehouse.dbt_manifest import ensure_manifest
-from metrics_warehouse.dbt_state import landing_sources_read, project_fingerprint, why_unchanged
+from metrics_warehouse.dbt.manifest import ensure_manifest
+from metrics_warehouse.dbt.state import landing_sources_read, project_fingerprint, why_unchanged
 from metrics_warehouse.settings import load_settings
 
 LEDGER_ROW = """

@@ -9,7 +9,7 @@ import pytest
 from airflow.dag_processing.dagbag import DagBag
 
 from metrics_warehouse.contracts import SOURCE_NAMES
-from metrics_warehouse.dbt_manifest import ensure_manifest
+from metrics_warehouse.dbt.manifest import ensure_manifest
 
 DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dbt_common.behavior_flags import BehaviorFlagRendered
 
-from metrics_warehouse import dbt_in_process, orchestration
+from metrics_warehouse import orchestration
+from metrics_warehouse.dbt import in_process
 
 # Taken at collection, before any test imports the DAG file (which patches the class).
 ORIGINAL_SOURCE = BehaviorFlagRendered.__dict__["_default_source"]
@@ -24,7 +25,7 @@ def _label_from(default_source: staticmethod) -> str:
 
 def test_a_flag_gets_the_label_dbt_common_would_give_it() -> None:
     assert ORIGINAL_SOURCE.__func__.__module__ == "dbt_common.behavior_flags"
-    assert _label_from(staticmethod(dbt_in_process._creating_module)) == _label_from(ORIGINAL_SOURCE) == __name__
+    assert _label_from(staticmethod(in_process._creating_module)) == _label_from(ORIGINAL_SOURCE) == __name__
 
 
 def test_every_dbt_task_runs_the_skip_check_and_the_freeze_before_its_command() -> None:

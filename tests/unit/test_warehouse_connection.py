@@ -6,8 +6,8 @@ import pytest
 from psycopg.conninfo import conninfo_to_dict
 
 from metrics_warehouse import orchestration
+from metrics_warehouse.dbt.profile import warehouse_profile
 from metrics_warehouse.warehouse.connection import airflow_connection
-from metrics_warehouse.warehouse.dbt_profile import warehouse_profile
 
 URLS = [
     "postgresql://etl_user:p%40ss%2Fw0rd@db.internal:6543/metrics",

@@ -188,7 +188,7 @@ create table if not exists ops.targets (
     owner text not null
 );
 
--- One row per successful dbt build of the pipeline: what it read (metrics_warehouse.dbt_state).
+-- One row per successful dbt build of the pipeline: what it read (metrics_warehouse.dbt.state).
 create table if not exists ops.dbt_builds (
     build_id bigserial primary key,
     run_id text not null,

@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
-from metrics_warehouse.dbt_cli import DBT_EXECUTABLE
+from metrics_warehouse.dbt.command import DBT_EXECUTABLE
 from metrics_warehouse.settings import DBT_PROJECT_DIR
 
 # dbt's own runs write target/manifest.json; this one is written only here, whole (rename), so a reader never sees half.

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from metrics_warehouse.contracts import SOURCE_NAMES
-from metrics_warehouse.dbt_manifest import read_manifest
+from metrics_warehouse.dbt.manifest import read_manifest
 from metrics_warehouse.settings import DBT_PROJECT_DIR, Settings
 from metrics_warehouse.warehouse.connection import connect
 
