@@ -30,12 +30,9 @@ from cosmos.constants import InvocationMode, LoadMode, TestBehavior, TestIndirec
 
 from metrics_warehouse import orchestration
 from metrics_warehouse.contracts import SOURCE_NAMES
-from metrics_warehouse.dbt import in_process
 from metrics_warehouse.dbt.manifest import ensure_manifest
 from metrics_warehouse.dbt.profile import warehouse_profile
 from metrics_warehouse.settings import DBT_PROJECT_DIR
-
-in_process.patch_behavior_flag_source()
 
 RAW_ASSETS = {
     source: Asset(name=f"raw.{source}", uri=f"postgres://warehouse/metrics/raw/{source}", group="raw")

@@ -100,7 +100,7 @@ def before_dbt_task(context: dict) -> None:
     reason = state.why_unchanged(warehouse_url(), load_settings(), ensure_manifest(), node)
     if reason:
         raise AirflowSkipException(reason)
-    in_process.freeze_heap()
+    in_process.prepare_dbt_task()
 
 
 def record_dbt_build(url: str, inputs: dict, run_id: str) -> None:

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import gc
+
 import psycopg
+import pytest
+from airflow.dag_processing.dagbag import DagBag
+from airflow.sdk.exceptions import AirflowSkipException
+from dbt_common.behavior_flags import BehaviorFlagRendered
 
 from metrics_warehouse import orchestration
 from metrics_warehouse.contracts import SOURCE_NAMES
+from metrics_warehouse.dbt import in_process
 from metrics_warehouse.dbt.manifest import ensure_manifest
 from metrics_warehouse.dbt.state import landing_sources_read, project_fingerprint, why_unchanged
-from metrics_warehouse.settings import load_settings
+from metrics_warehouse.settings import PROJECT_ROOT, load_settings
+from metrics_warehouse.warehouse.connection import airflow_connection
 
 LEDGER_ROW = """
 insert into ops.ingest_ledger (load_id, source, path, delivery_date, content_sha256, size_bytes, status,
@@ -101,3 +109,23 @@ def test_a_node_is_skipped_only_when_none_of_its_sources_changed(fresh_url, monk
 
     monkeypatch.setenv("METRICS_REPORTING_CURRENCY", "USD")
     assert due() == everything, "a setting the models read changed: every node is due"
+
+
+def test_a_due_dbt_task_readies_its_process_for_dbt_and_one_not_due_is_skipped_before(fresh_url, monkeypatch) -> None:
+    monkeypatch.setenv("AIRFLOW_CONN_METRICS_WAREHOUSE", airflow_connection(fresh_url))
+    bag = DagBag(dag_folder=str(PROJECT_ROOT / "dags" / "metrics_pipeline.py"))
+    task = bag.dags["metrics_pipeline"].get_task("dbt.kpi_survey_monthly_model_build")
+    installed = BehaviorFlagRendered.__dict__["_default_source"]
+    assert installed.__func__.__module__ == "dbt_common.behavior_flags", "parsing the DAG file patched nothing"
+    try:
+        task._pre_execute_hook({"task": task})  # as the task runner calls it; never built, so due
+        assert BehaviorFlagRendered.__dict__["_default_source"].__func__ is in_process._creating_module
+        assert gc.get_freeze_count() > 0
+    finally:
+        BehaviorFlagRendered._default_source = installed
+        gc.unfreeze()
+
+    orchestration.record_dbt_build(fresh_url, orchestration.dbt_inputs_changed(fresh_url), run_id="run-1")
+    with pytest.raises(AirflowSkipException, match="kpi_survey_monthly reads surveys: nothing new"):
+        task._pre_execute_hook({"task": task})
+    assert BehaviorFlagRendered.__dict__["_default_source"] is installed
