@@ -7,8 +7,9 @@ from pathlib import Path
 import yaml
 from airflow.dag_processing.dagbag import DagBag
 
-from metrics_warehouse.alerting.config import load_owners, load_rules
+from metrics_warehouse.alerting.config import load_rules
 from metrics_warehouse.dbt.project import project_files
+from metrics_warehouse.owners import load_owners
 
 ROOT = Path(__file__).resolve().parents[2]
 OWNERS = set(load_owners())

@@ -11,7 +11,8 @@ from pathlib import Path
 import psycopg
 
 from metrics_warehouse.alerting import anomaly, channels
-from metrics_warehouse.alerting.config import Owner, Rule, load_owners, load_rules
+from metrics_warehouse.alerting.config import Rule, load_rules
+from metrics_warehouse.owners import Owner, load_owners
 from metrics_warehouse.warehouse.connection import connect
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,9 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from metrics_warehouse.alerting import channels, followup, rules, state
-from metrics_warehouse.alerting.config import ConfigError, Owner, Rule, load_owners, load_rules
+from metrics_warehouse.alerting.config import Rule, load_rules
+from metrics_warehouse.config_files import ConfigError
+from metrics_warehouse.owners import Owner, load_owners
 from metrics_warehouse.warehouse.connection import connect
 
 log = logging.getLogger(__name__)
