@@ -26,8 +26,8 @@ def warehouse_url() -> str:
 def prepare_warehouse(url: str) -> None:
     """The warehouse's own objects, what sits at the landing root besides the source folders (recorded once), and the
     KPI targets of config/targets.yml for kpi_targets."""
-    from metrics_warehouse.alerting.targets import store
     from metrics_warehouse.ingest.runner import record_landing_root
+    from metrics_warehouse.targets import store
 
     connection.prepare(url)
     record_landing_root(url, load_settings().landing_dir)

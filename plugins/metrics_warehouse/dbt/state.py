@@ -22,6 +22,7 @@ from metrics_warehouse.contracts import SOURCE_NAMES
 from metrics_warehouse.dbt.manifest import read_manifest
 from metrics_warehouse.dbt.project import project_files
 from metrics_warehouse.settings import DBT_PROJECT_DIR, Settings
+from metrics_warehouse.targets import TARGETS_PATH
 from metrics_warehouse.warehouse.connection import connect
 
 # dbt sources whose rows each belong to one landing source's files; ops.targets comes from a file the project
@@ -47,8 +48,6 @@ class BuildInputs:
 def project_fingerprint(settings: Settings, project_dir: Path = DBT_PROJECT_DIR) -> str:
     """SHA-256 of every file of the dbt project (by relative path), of the KPI targets (kpi_targets reads them from
     ops.targets) and of the settings its models read."""
-    from metrics_warehouse.alerting.targets import TARGETS_PATH
-
     digest = hashlib.sha256()
     for path in project_files(project_dir):
         digest.update(str(path.relative_to(project_dir)).encode() + b"\0" + path.read_bytes() + b"\0")

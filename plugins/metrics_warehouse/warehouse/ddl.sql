@@ -176,7 +176,7 @@ create table if not exists ops.alerts (
     last_error text
 );
 
--- KPI targets as config/targets.yml says (replaced by alerting.targets.store before every dbt build; read by
+-- KPI targets as config/targets.yml says (replaced by metrics_warehouse.targets.store before every dbt build; read by
 -- kpi.kpi_targets).
 create table if not exists ops.targets (
     name text primary key,
