@@ -36,7 +36,7 @@ def metrics_checks():
     @task
     def evaluate_alert_rules() -> list[dict]:
         from metrics_warehouse.alerting.engine import evaluate
-        from metrics_warehouse.orchestration import warehouse_url
+        from metrics_warehouse.tasks import warehouse_url
 
         context = get_current_context()
         now = context.get("data_interval_end") or context["dag_run"].run_after
@@ -64,7 +64,7 @@ def metrics_daily_digest():
     @task
     def send_daily_digests() -> dict[str, dict[str, str]]:
         from metrics_warehouse.alerting.digest import send_digests
-        from metrics_warehouse.orchestration import warehouse_url
+        from metrics_warehouse.tasks import warehouse_url
 
         return {d.owner: d.deliveries for d in send_digests(warehouse_url())}
 

@@ -28,7 +28,7 @@ from airflow.sdk import Asset, dag, get_current_context, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import InvocationMode, LoadMode, TestBehavior, TestIndirectSelection
 
-from metrics_warehouse import orchestration
+from metrics_warehouse import tasks
 from metrics_warehouse.contracts import SOURCE_NAMES
 from metrics_warehouse.dbt.manifest import ensure_manifest
 from metrics_warehouse.dbt.profile import warehouse_profile
@@ -52,28 +52,28 @@ RAW_ASSETS = {
 def metrics_pipeline():
     @task
     def prepare_warehouse() -> None:
-        orchestration.prepare_warehouse(orchestration.warehouse_url())
+        tasks.prepare_warehouse(tasks.warehouse_url())
 
     @task
     def ingest(source: str) -> dict:
-        return orchestration.ingest(orchestration.warehouse_url(), source, load_id=get_current_context()["run_id"])
+        return tasks.ingest(tasks.warehouse_url(), source, load_id=get_current_context()["run_id"])
 
     @task
     def check_raw(source: str) -> None:
-        orchestration.check_raw(orchestration.warehouse_url(), source, run_id=get_current_context()["run_id"])
+        tasks.check_raw(tasks.warehouse_url(), source, run_id=get_current_context()["run_id"])
 
     @task
     def create_incremental_relations() -> None:
-        orchestration.create_incremental_relations(orchestration.warehouse_url())
+        tasks.create_incremental_relations(tasks.warehouse_url())
 
     @task.short_circuit
     def dbt_inputs_changed() -> dict | None:
-        return orchestration.dbt_inputs_changed(orchestration.warehouse_url())
+        return tasks.dbt_inputs_changed(tasks.warehouse_url())
 
     @task
     def record_dbt_build(inputs: dict) -> None:
-        url = orchestration.warehouse_url()
-        orchestration.record_dbt_build(url, inputs, run_id=get_current_context()["run_id"])
+        url = tasks.warehouse_url()
+        tasks.record_dbt_build(url, inputs, run_id=get_current_context()["run_id"])
 
     dbt = DbtTaskGroup(
         group_id="dbt",
@@ -83,7 +83,7 @@ def metrics_pipeline():
         profile_config=ProfileConfig(
             profile_name="metrics_warehouse",
             target_name="warehouse",
-            profile_mapping=warehouse_profile(orchestration.WAREHOUSE_CONN_ID),
+            profile_mapping=warehouse_profile(tasks.WAREHOUSE_CONN_ID),
         ),
         execution_config=ExecutionConfig(
             # dbt in the task's own process (dbtRunner), not a new Python process per model: 2-3 s less per task.
@@ -104,18 +104,18 @@ def metrics_pipeline():
             "owner": "data_engineering",
             "retries": 1,
             # A model or seed none of whose inputs changed since the last build is skipped; what reads it still runs.
-            "pre_execute": orchestration.before_dbt_task,
+            "pre_execute": tasks.before_dbt_task,
             "trigger_rule": "none_failed",
         },
     )
 
     @task(trigger_rule="none_failed")  # after the dbt tasks, some of them skipped (nothing new for them)
     def check_kpi_marts() -> None:
-        orchestration.check_kpi_marts(orchestration.warehouse_url(), run_id=get_current_context()["run_id"])
+        tasks.check_kpi_marts(tasks.warehouse_url(), run_id=get_current_context()["run_id"])
 
     @task
     def publish() -> None:
-        orchestration.publish(orchestration.warehouse_url(), run_id=get_current_context()["run_id"])
+        tasks.publish(tasks.warehouse_url(), run_id=get_current_context()["run_id"])
 
     ready = prepare_warehouse()
     incremental_relations = create_incremental_relations()

@@ -15,8 +15,8 @@ from typing import TextIO
 
 from metrics_local.progress import DagProgress
 from metrics_warehouse.dbt.manifest import ensure_manifest
-from metrics_warehouse.orchestration import WAREHOUSE_CONN_ID
 from metrics_warehouse.settings import PROJECT_ROOT, VAR_DIR
+from metrics_warehouse.tasks import WAREHOUSE_CONN_ID
 from metrics_warehouse.warehouse.connection import airflow_connection, dbt_env
 
 AIRFLOW_HOME = Path(os.environ.get("AIRFLOW_HOME") or VAR_DIR / "airflow")

@@ -11,7 +11,7 @@ import pytest
 from airflow.dag_processing.dagbag import DagBag
 from dbt_common.behavior_flags import BehaviorFlagRendered
 
-from metrics_warehouse import orchestration
+from metrics_warehouse import tasks
 from metrics_warehouse.dbt import in_process
 from tests.unit.test_dag_integrity import DAGS_DIR
 
@@ -86,7 +86,7 @@ def test_every_dbt_task_runs_the_skip_check_and_gets_ready_before_its_command(ma
     dbt_tasks = [task for task in main_dag.tasks if task.task_id.startswith("dbt.")]
     assert dbt_tasks
     assert {task.task_id: task._pre_execute_hook for task in dbt_tasks} == {
-        task.task_id: orchestration.before_dbt_task for task in dbt_tasks
+        task.task_id: tasks.before_dbt_task for task in dbt_tasks
     }
     # a task whose upstream model was skipped (nothing new for it) still runs when its own inputs changed
     assert {task.trigger_rule for task in dbt_tasks} | {main_dag.get_task("check_kpi_marts").trigger_rule} == {
