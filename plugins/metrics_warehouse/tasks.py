@@ -7,9 +7,13 @@ local runner defines that connection from METRICS_WAREHOUSE_URL, and a connectio
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from metrics_warehouse.settings import load_settings
 from metrics_warehouse.warehouse import connection
+
+if TYPE_CHECKING:
+    from metrics_warehouse.quality.results import GateResult
 
 log = logging.getLogger(__name__)
 
@@ -110,16 +114,34 @@ def record_dbt_build(url: str, inputs: dict, run_id: str) -> None:
 
 
 def check_raw(url: str, source: str, run_id: str) -> None:
-    """Validate the source's files that have no verdict yet; failing files are held back, the rest go on."""
+    """Validate the source's files that have no verdict yet; failing files are held back and alerted, the rest go on."""
     from metrics_warehouse.quality.gates import check_raw_batch
 
-    check_raw_batch(url, source, run_id)
+    _alert_failed_checks(url, check_raw_batch(url, source, run_id))
 
 
 def check_kpi_marts(url: str, run_id: str) -> None:
+    """Validate the marts dbt has just built; a critical failure is alerted, then stops the run before the report."""
     from metrics_warehouse.quality.gates import check_kpi_marts as check
+    from metrics_warehouse.quality.results import QualityGateFailed
 
-    check(url, run_id)
+    gate = check(url, run_id)
+    _alert_failed_checks(url, gate)
+    if not gate.success:
+        raise QualityGateFailed(gate)
+
+
+def _alert_failed_checks(url: str, gate: GateResult) -> None:
+    """The rules about check results (tagged `quality`) as soon as a gate stored a failure, not only when the run ends
+    (after dbt, minutes later)."""
+    if not gate.failures:
+        return
+    from metrics_warehouse.alerting import engine
+
+    try:
+        engine.evaluate(url, now=gate.checked_at, tags=(engine.QUALITY_TAG,))
+    except Exception:  # noqa: BLE001 - alerting must never hide the gate's own outcome
+        log.exception("alerting on failed checks failed")
 
 
 def publish(url: str, run_id: str) -> None:

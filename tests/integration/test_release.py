@@ -24,11 +24,11 @@ GOOD, BAD = f"surveys/{DAY1}/good.csv", f"surveys/{DAY2}/bad.csv"
 
 @pytest.fixture
 def warehouse(fresh_url, monkeypatch):
-    """Two survey files through the real raw gate: bad.csv (an NPS of 11) held, good.csv passed."""
+    """Two survey files through the real raw gate's task: bad.csv (an NPS of 11) held and alerted, good.csv passed."""
     with psycopg.connect(fresh_url) as conn:
         add_file(conn, "good", "surveys", DAY1, [survey(1), survey(2)])
         add_file(conn, "bad", "surveys", DAY2, [survey(3), survey(4, nps="11")])
-    check_raw_batch(fresh_url, "surveys", "run-hold")
+    tasks.check_raw(fresh_url, "surveys", "run-hold")
     monkeypatch.setenv("METRICS_WAREHOUSE_URL", fresh_url)
     return fresh_url
 
@@ -65,7 +65,7 @@ def test_release_lifts_the_hold_keeps_who_when_why_and_makes_the_next_build_due(
     assert built["held_file_ids"] == [bad_id]
     tasks.record_dbt_build(warehouse, built, run_id="run-hold")
     assert tasks.dbt_inputs_changed(warehouse) is None
-    assert open_alerts(warehouse) == [("file_held", BAD)], "the gate raised it"
+    assert open_alerts(warehouse) == [("file_held", BAD)], "the gate's task raised it"
 
     code, out = cli(capsys, "release", BAD, "--reason", "11 is the survey tool's 'no answer'", "--by", "alice")
 

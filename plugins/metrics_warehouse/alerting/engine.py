@@ -31,7 +31,7 @@ ATTEMPTS_PER_EVALUATION = 3
 MAX_ATTEMPTS = 9
 BACKOFF_SECONDS = (0.2, 0.5)
 NO_CHANNEL = "none"
-QUALITY_TAG = "quality"  # rules about ops.quality_results, evaluated by the gates right after they store results
+QUALITY_TAG = "quality"  # rules about ops.quality_results, evaluated by the gate tasks right after a failure
 
 
 @dataclass(frozen=True)
