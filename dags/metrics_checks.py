@@ -35,15 +35,9 @@ from airflow.sdk import dag, get_current_context, task
 def metrics_checks():
     @task
     def evaluate_alert_rules() -> list[dict]:
-        from metrics_warehouse.alerting.engine import evaluate
-        from metrics_warehouse.tasks import warehouse_url
+        from metrics_warehouse import tasks
 
-        context = get_current_context()
-        now = context.get("data_interval_end") or context["dag_run"].run_after
-        return [
-            {"rule": o.rule, "kind": o.kind, "subject": o.subject, "severity": o.severity, "owner": o.owner}
-            for o in evaluate(warehouse_url(), now=now)
-        ]
+        return tasks.evaluate_alert_rules(tasks.warehouse_url(), now=tasks.run_time(get_current_context()))
 
     evaluate_alert_rules()
 

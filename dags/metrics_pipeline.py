@@ -13,8 +13,11 @@
 6. `dbt` builds every model as its own task (Cosmos, `dbt build` per node in the task's own process: the model, its unit
    tests and data tests). A model or seed none of whose inputs changed since the last build is skipped (a run that
    brings only events skips what reads only feedback, surveys, spend or fx rates).
-7. `check_kpi_marts` validates the KPI marts; `publish` writes the HTML report and evaluates the alert rules;
-   `record_dbt_build` then records what the build read (a build counts once its KPIs passed the gate and are published).
+7. `check_kpi_marts` validates the KPI marts; `publish` writes the HTML report; `record_dbt_build` then records what
+   the build read (a build counts once its KPIs passed the gate and are published). The gates' tasks alert their
+   failed checks at once.
+8. `evaluate_alert_rules` evaluates every rule in `config/alert_rules.yml` (as `metrics_checks` does hourly) once the
+   tasks before it are done, in every run: when the build was skipped or failed too.
 
 The warehouse is the Airflow connection `metrics_warehouse` (built from `METRICS_WAREHOUSE_URL` unless defined in Airflow);
 the rest of the configuration comes from the environment (README: Configuration), above all `METRICS_LANDING_DIR`.
@@ -117,16 +120,25 @@ def metrics_pipeline():
     def publish() -> None:
         tasks.publish(tasks.warehouse_url(), run_id=get_current_context()["run_id"])
 
+    @task
+    def evaluate_alert_rules() -> list[dict]:
+        return tasks.evaluate_alert_rules(tasks.warehouse_url(), now=tasks.run_time(get_current_context()))
+
     ready = prepare_warehouse()
     incremental_relations = create_incremental_relations()
+    checked = []
     for source in SOURCE_NAMES:
         loaded = ingest.override(task_id=f"ingest_{source}", outlets=[RAW_ASSETS[source]])(source)
-        checked = check_raw.override(task_id=f"check_raw_{source}")(source)
-        ready >> loaded >> checked >> incremental_relations
+        checked.append(check_raw.override(task_id=f"check_raw_{source}")(source))
+        ready >> loaded >> checked[-1] >> incremental_relations
     inputs = dbt_inputs_changed()
+    recorded = record_dbt_build(inputs)
     # The build is recorded last: a run killed before its KPI gate or report would otherwise leave a rerun that finds
     # nothing new and skips them.
-    incremental_relations >> inputs >> dbt >> check_kpi_marts() >> publish() >> record_dbt_build(inputs)
+    incremental_relations >> inputs >> dbt >> check_kpi_marts() >> publish() >> recorded
+    # A teardown, so that it runs once the gates, the dbt tasks and the record are done whatever their outcome: a
+    # short circuit (dbt_inputs_changed) skips every task after it but teardowns. It leaves the run's state to them.
+    [*checked, dbt, recorded] >> evaluate_alert_rules().as_teardown()
 
 
 metrics_pipeline()

@@ -7,6 +7,7 @@ local runner defines that connection from METRICS_WAREHOUSE_URL, and a connectio
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from metrics_warehouse.settings import load_settings
@@ -152,3 +153,18 @@ def publish(url: str, run_id: str) -> None:
     grant_bi_access(url)
     path = write_report(url, load_settings().report_dir)
     log.info("report written to %s (run %s)", path, run_id)
+
+
+def run_time(context: dict) -> datetime:
+    """The time a DAG run stands for: the end of its data interval (a manual run: when it was triggered)."""
+    return context.get("data_interval_end") or context["dag_run"].run_after
+
+
+def evaluate_alert_rules(url: str, now: datetime) -> list[dict]:
+    """Every enabled alert rule: what opened or recovered now (sent to its owner), for XCom and the task log."""
+    from metrics_warehouse.alerting.engine import evaluate
+
+    return [
+        {"rule": o.rule, "kind": o.kind, "subject": o.subject, "severity": o.severity, "owner": o.owner}
+        for o in evaluate(url, now=now)
+    ]

@@ -72,3 +72,14 @@ def test_a_build_is_recorded_only_after_its_kpi_gate_and_report(dagbag: DagBag) 
     dag = dagbag.dags["metrics_pipeline"]
     upstream = dag.get_task("record_dbt_build").get_flat_relative_ids(upstream=True)
     assert {"check_kpi_marts", "publish"} <= upstream
+
+
+def test_every_main_run_ends_by_evaluating_the_alert_rules(dagbag: DagBag) -> None:
+    dag = dagbag.dags["metrics_pipeline"]
+    alerts = dag.get_task("evaluate_alert_rules")
+    # A teardown: the short circuit that skips the build when nothing is new does not skip it, nor a failed task
+    # before it; the run's state stays that of the tasks before it.
+    assert alerts.is_teardown and not alerts.on_failure_fail_dagrun
+    assert {"record_dbt_build", *(f"check_raw_{source}" for source in SOURCE_NAMES)} <= alerts.upstream_task_ids
+    assert alerts.get_flat_relative_ids(upstream=True) == set(dag.task_ids) - {alerts.task_id}
+    assert not alerts.downstream_task_ids

@@ -1,6 +1,7 @@
 """Entry point: evaluate every alert rule, record what opened or recovered in ops.alerts and deliver it.
 
-Called by the metrics_checks DAG (hourly), by the main DAG's last task and by `make run`. Delivery never raises:
+Called by the metrics_checks DAG (hourly), by the main DAG's last task (`make run` runs that DAG), and for the rules
+about check results by the gates' tasks. Delivery never raises:
 a failed delivery stays `pending` in ops.alerts and is retried (a few attempts now, more on the next evaluations)
 until it is `sent` or gives up as `failed`.
 """
