@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from airflow.sdk import CronTriggerTimetable, dag, get_current_context, task
+from airflow.sdk import CronTriggerTimetable, dag, task
 
 from metrics_warehouse.settings import load_settings
 
@@ -40,7 +40,7 @@ def metrics_checks():
     def evaluate_alert_rules() -> list[dict]:
         from metrics_warehouse import tasks
 
-        return tasks.evaluate_alert_rules(tasks.warehouse_url(), now=tasks.run_time(get_current_context()))
+        return tasks.evaluate_alert_rules(tasks.warehouse_url())
 
     evaluate_alert_rules()
 

@@ -122,7 +122,7 @@ def metrics_pipeline():
 
     @task
     def evaluate_alert_rules() -> list[dict]:
-        return tasks.evaluate_alert_rules(tasks.warehouse_url(), now=tasks.run_time(get_current_context()))
+        return tasks.evaluate_alert_rules(tasks.warehouse_url())
 
     ready = prepare_warehouse()
     incremental_relations = create_incremental_relations()

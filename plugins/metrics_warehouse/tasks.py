@@ -7,7 +7,7 @@ local runner defines that connection from METRICS_WAREHOUSE_URL, and a connectio
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from metrics_warehouse.settings import load_settings
@@ -155,16 +155,13 @@ def publish(url: str, run_id: str) -> None:
     log.info("report written to %s (run %s)", path, run_id)
 
 
-def run_time(context: dict) -> datetime:
-    """The time a DAG run stands for: the end of its data interval (a manual run: when it was triggered)."""
-    return context.get("data_interval_end") or context["dag_run"].run_after
-
-
-def evaluate_alert_rules(url: str, now: datetime) -> list[dict]:
-    """Every enabled alert rule: what opened or recovered now (sent to its owner), for XCom and the task log."""
+def evaluate_alert_rules(url: str) -> list[dict]:
+    """Every enabled alert rule: what opened or recovered (sent to its owner), for XCom and the task log. Stamped with
+    the time of the evaluation, as the gates stamp their checks: an alert is raised when it is found, whichever run
+    finds it (the rules read the warehouse as it is, not a run's slice)."""
     from metrics_warehouse.alerting.engine import evaluate
 
     return [
         {"rule": o.rule, "kind": o.kind, "subject": o.subject, "severity": o.severity, "owner": o.owner}
-        for o in evaluate(url, now=now)
+        for o in evaluate(url, now=datetime.now(UTC))
     ]
