@@ -12,15 +12,18 @@ Feishu robots, Slack, e-mail, webhook; addresses and signing secrets from Airflo
 that recurs within 30 days of its resolution is escalated. An open alert is not re-sent; its recovery is announced
 once. Failed deliveries are retried on the next runs and never fail this DAG.
 
-`metrics_daily_digest` sends each owner the 运营日报 at 09:00 Asia/Shanghai: their KPIs against the expected values,
-their targets of the current period and their open alerts.
+`metrics_daily_digest` sends each owner the 运营日报 at 09:00 in the reporting time zone (`METRICS_REPORTING_TZ`,
+Asia/Shanghai unless set): their KPIs against the expected values, their targets of the current period and their open
+alerts.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from airflow.sdk import dag, get_current_context, task
+from airflow.sdk import CronTriggerTimetable, dag, task
+
+from metrics_warehouse.settings import load_settings
 
 
 @dag(
@@ -35,15 +38,9 @@ from airflow.sdk import dag, get_current_context, task
 def metrics_checks():
     @task
     def evaluate_alert_rules() -> list[dict]:
-        from metrics_warehouse.alerting.engine import evaluate
-        from metrics_warehouse.orchestration import warehouse_url
+        from metrics_warehouse import tasks
 
-        context = get_current_context()
-        now = context.get("data_interval_end") or context["dag_run"].run_after
-        return [
-            {"rule": o.rule, "kind": o.kind, "subject": o.subject, "severity": o.severity, "owner": o.owner}
-            for o in evaluate(warehouse_url(), now=now)
-        ]
+        return tasks.evaluate_alert_rules(tasks.warehouse_url())
 
     evaluate_alert_rules()
 
@@ -52,7 +49,7 @@ metrics_checks()
 
 
 @dag(
-    schedule="0 1 * * *",  # 09:00 in Asia/Shanghai
+    schedule=CronTriggerTimetable("0 9 * * *", timezone=load_settings().reporting_tz),
     start_date=datetime(2026, 1, 1),
     catchup=False,
     max_active_runs=1,
@@ -64,7 +61,7 @@ def metrics_daily_digest():
     @task
     def send_daily_digests() -> dict[str, dict[str, str]]:
         from metrics_warehouse.alerting.digest import send_digests
-        from metrics_warehouse.orchestration import warehouse_url
+        from metrics_warehouse.tasks import warehouse_url
 
         return {d.owner: d.deliveries for d in send_digests(warehouse_url())}
 

@@ -13,8 +13,11 @@
 6. `dbt` builds every model as its own task (Cosmos, `dbt build` per node in the task's own process: the model, its unit
    tests and data tests). A model or seed none of whose inputs changed since the last build is skipped (a run that
    brings only events skips what reads only feedback, surveys, spend or fx rates).
-7. `check_kpi_marts` validates the KPI marts; `publish` writes the HTML report and evaluates the alert rules;
-   `record_dbt_build` then records what the build read (a build counts once its KPIs passed the gate and are published).
+7. `check_kpi_marts` validates the KPI marts; `publish` writes the HTML report; `record_dbt_build` then records what
+   the build read (a build counts once its KPIs passed the gate and are published). The gates' tasks alert their
+   failed checks at once.
+8. `evaluate_alert_rules` evaluates every rule in `config/alert_rules.yml` (as `metrics_checks` does hourly) once the
+   tasks before it are done, in every run: when the build was skipped or failed too.
 
 The warehouse is the Airflow connection `metrics_warehouse` (built from `METRICS_WAREHOUSE_URL` unless defined in Airflow);
 the rest of the configuration comes from the environment (README: Configuration), above all `METRICS_LANDING_DIR`.
@@ -28,13 +31,11 @@ from airflow.sdk import Asset, dag, get_current_context, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import InvocationMode, LoadMode, TestBehavior, TestIndirectSelection
 
-from metrics_warehouse import dbt_in_process, orchestration
+from metrics_warehouse import tasks
 from metrics_warehouse.contracts import SOURCE_NAMES
-from metrics_warehouse.dbt_manifest import ensure_manifest
+from metrics_warehouse.dbt.manifest import ensure_manifest
+from metrics_warehouse.dbt.profile import warehouse_profile
 from metrics_warehouse.settings import DBT_PROJECT_DIR
-from metrics_warehouse.warehouse.dbt_profile import warehouse_profile
-
-dbt_in_process.patch_behavior_flag_source()
 
 RAW_ASSETS = {
     source: Asset(name=f"raw.{source}", uri=f"postgres://warehouse/metrics/raw/{source}", group="raw")
@@ -54,28 +55,28 @@ RAW_ASSETS = {
 def metrics_pipeline():
     @task
     def prepare_warehouse() -> None:
-        orchestration.prepare_warehouse(orchestration.warehouse_url())
+        tasks.prepare_warehouse(tasks.warehouse_url())
 
     @task
     def ingest(source: str) -> dict:
-        return orchestration.ingest(orchestration.warehouse_url(), source, load_id=get_current_context()["run_id"])
+        return tasks.ingest(tasks.warehouse_url(), source, load_id=get_current_context()["run_id"])
 
     @task
     def check_raw(source: str) -> None:
-        orchestration.check_raw(orchestration.warehouse_url(), source, run_id=get_current_context()["run_id"])
+        tasks.check_raw(tasks.warehouse_url(), source, run_id=get_current_context()["run_id"])
 
     @task
     def create_incremental_relations() -> None:
-        orchestration.create_incremental_relations(orchestration.warehouse_url())
+        tasks.create_incremental_relations(tasks.warehouse_url())
 
     @task.short_circuit
     def dbt_inputs_changed() -> dict | None:
-        return orchestration.dbt_inputs_changed(orchestration.warehouse_url())
+        return tasks.dbt_inputs_changed(tasks.warehouse_url())
 
     @task
     def record_dbt_build(inputs: dict) -> None:
-        url = orchestration.warehouse_url()
-        orchestration.record_dbt_build(url, inputs, run_id=get_current_context()["run_id"])
+        url = tasks.warehouse_url()
+        tasks.record_dbt_build(url, inputs, run_id=get_current_context()["run_id"])
 
     dbt = DbtTaskGroup(
         group_id="dbt",
@@ -85,7 +86,7 @@ def metrics_pipeline():
         profile_config=ProfileConfig(
             profile_name="metrics_warehouse",
             target_name="warehouse",
-            profile_mapping=warehouse_profile(orchestration.WAREHOUSE_CONN_ID),
+            profile_mapping=warehouse_profile(tasks.WAREHOUSE_CONN_ID),
         ),
         execution_config=ExecutionConfig(
             # dbt in the task's own process (dbtRunner), not a new Python process per model: 2-3 s less per task.
@@ -106,29 +107,38 @@ def metrics_pipeline():
             "owner": "data_engineering",
             "retries": 1,
             # A model or seed none of whose inputs changed since the last build is skipped; what reads it still runs.
-            "pre_execute": orchestration.before_dbt_task,
+            "pre_execute": tasks.before_dbt_task,
             "trigger_rule": "none_failed",
         },
     )
 
     @task(trigger_rule="none_failed")  # after the dbt tasks, some of them skipped (nothing new for them)
     def check_kpi_marts() -> None:
-        orchestration.check_kpi_marts(orchestration.warehouse_url(), run_id=get_current_context()["run_id"])
+        tasks.check_kpi_marts(tasks.warehouse_url(), run_id=get_current_context()["run_id"])
 
     @task
     def publish() -> None:
-        orchestration.publish(orchestration.warehouse_url(), run_id=get_current_context()["run_id"])
+        tasks.publish(tasks.warehouse_url(), run_id=get_current_context()["run_id"])
+
+    @task
+    def evaluate_alert_rules() -> list[dict]:
+        return tasks.evaluate_alert_rules(tasks.warehouse_url())
 
     ready = prepare_warehouse()
     incremental_relations = create_incremental_relations()
+    checked = []
     for source in SOURCE_NAMES:
         loaded = ingest.override(task_id=f"ingest_{source}", outlets=[RAW_ASSETS[source]])(source)
-        checked = check_raw.override(task_id=f"check_raw_{source}")(source)
-        ready >> loaded >> checked >> incremental_relations
+        checked.append(check_raw.override(task_id=f"check_raw_{source}")(source))
+        ready >> loaded >> checked[-1] >> incremental_relations
     inputs = dbt_inputs_changed()
+    recorded = record_dbt_build(inputs)
     # The build is recorded last: a run killed before its KPI gate or report would otherwise leave a rerun that finds
     # nothing new and skips them.
-    incremental_relations >> inputs >> dbt >> check_kpi_marts() >> publish() >> record_dbt_build(inputs)
+    incremental_relations >> inputs >> dbt >> check_kpi_marts() >> publish() >> recorded
+    # A teardown, so that it runs once the gates, the dbt tasks and the record are done whatever their outcome: a
+    # short circuit (dbt_inputs_changed) skips every task after it but teardowns. It leaves the run's state to them.
+    [*checked, dbt, recorded] >> evaluate_alert_rules().as_teardown()
 
 
 metrics_pipeline()

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import TextIO
 
 from metrics_local.progress import DagProgress
-from metrics_warehouse.dbt_manifest import ensure_manifest
-from metrics_warehouse.orchestration import WAREHOUSE_CONN_ID
+from metrics_warehouse.dbt.manifest import ensure_manifest
 from metrics_warehouse.settings import PROJECT_ROOT, VAR_DIR
-from metrics_warehouse.warehouse.connection import airflow_connection, dbt_env
+from metrics_warehouse.tasks import WAREHOUSE_CONN_ID
+from metrics_warehouse.warehouse.connection import airflow_connection
 
 AIRFLOW_HOME = Path(os.environ.get("AIRFLOW_HOME") or VAR_DIR / "airflow")
 MAIN_DAG = "metrics_pipeline"
@@ -29,7 +29,6 @@ def airflow_env(url: str) -> dict[str, str]:
     conn_variable = f"AIRFLOW_CONN_{WAREHOUSE_CONN_ID.upper()}"
     return {
         **os.environ,
-        **dbt_env(url),
         # The tasks' warehouse: the Airflow connection, from this URL unless the user has defined it.
         conn_variable: os.environ.get(conn_variable) or airflow_connection(url),
         "AIRFLOW_HOME": str(AIRFLOW_HOME),

@@ -22,6 +22,7 @@ STAGES = (
     ("dbt.", "dbt"),
     ("check_kpi_marts", "KPI checks"),
     ("publish", "publish"),
+    ("evaluate_alert_rules", "alerts"),
 )
 
 

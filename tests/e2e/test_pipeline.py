@@ -5,6 +5,7 @@ Every KPI asserted here is recomputed from the landing files with pandas (tests/
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -171,6 +172,9 @@ def test_a_second_run_changes_nothing(pipeline) -> None:
     assert before == after
     # Nothing new and the same project: the second run skipped the dbt build (one build recorded, the first run's).
     assert query(pipeline.url, "select count(*) as n from ops.dbt_builds").n[0] == 1
+    # ... and still evaluated the alert rules, as the first run did (its last task, not skipped with the build)
+    for output in (pipeline.output, result.stdout):
+        assert re.search(r"\] alerts +evaluate_alert_rules +ok ", output), output[-4000:]
 
 
 def test_semantic_layer_metrics_query_through_metricflow(pipeline, kpi_daily, tmp_path) -> None:

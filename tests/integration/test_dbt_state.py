@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-import psycopg
+import gc
 
-from metrics_warehouse import orchestration
+import psycopg
+import pytest
+from airflow.dag_processing.dagbag import DagBag
+from airflow.sdk.exceptions import AirflowSkipException
+from dbt_common.behavior_flags import BehaviorFlagRendered
+
+from metrics_warehouse import tasks
 from metrics_warehouse.contracts import SOURCE_NAMES
-from metrics_warehouse.dbt_manifest import ensure_manifest
-from metrics_warehouse.dbt_state import landing_sources_read, project_fingerprint, why_unchanged
-from metrics_warehouse.settings import load_settings
+from metrics_warehouse.dbt import in_process
+from metrics_warehouse.dbt.manifest import ensure_manifest
+from metrics_warehouse.dbt.state import landing_sources_read, project_fingerprint, why_unchanged
+from metrics_warehouse.settings import PROJECT_ROOT, load_settings
+from metrics_warehouse.warehouse.connection import airflow_connection
 
 LEDGER_ROW = """
 insert into ops.ingest_ledger (load_id, source, path, delivery_date, content_sha256, size_bytes, status,
@@ -23,31 +31,31 @@ def _deliver(url: str, path: str) -> None:
 
 
 def test_dbt_build_is_skipped_only_when_nothing_changed(fresh_url, monkeypatch) -> None:
-    first = orchestration.dbt_inputs_changed(fresh_url)
+    first = tasks.dbt_inputs_changed(fresh_url)
     assert first is not None, "a warehouse never built needs a build"
 
-    orchestration.record_dbt_build(fresh_url, first, run_id="run-1")
-    assert orchestration.dbt_inputs_changed(fresh_url) is None
+    tasks.record_dbt_build(fresh_url, first, run_id="run-1")
+    assert tasks.dbt_inputs_changed(fresh_url) is None
 
     _deliver(fresh_url, "events/2026-11-01/a.jsonl")
-    after_load = orchestration.dbt_inputs_changed(fresh_url)
+    after_load = tasks.dbt_inputs_changed(fresh_url)
     assert after_load is not None and after_load["ledger_file_id"] > first["ledger_file_id"]
-    assert orchestration.dbt_inputs_changed(fresh_url) == after_load, "not built yet: still to do"
+    assert tasks.dbt_inputs_changed(fresh_url) == after_load, "not built yet: still to do"
 
-    orchestration.record_dbt_build(fresh_url, after_load, run_id="run-2")
-    assert orchestration.dbt_inputs_changed(fresh_url) is None
+    tasks.record_dbt_build(fresh_url, after_load, run_id="run-2")
+    assert tasks.dbt_inputs_changed(fresh_url) is None
 
     with psycopg.connect(fresh_url) as conn:
         conn.execute("update ops.ingest_ledger set held_because = 'nps_score_0_to_10'")
-    after_hold = orchestration.dbt_inputs_changed(fresh_url)
+    after_hold = tasks.dbt_inputs_changed(fresh_url)
     assert after_hold is not None and after_hold["held_file_ids"] == [after_load["ledger_file_id"]], (
         "staging reads less"
     )
-    orchestration.record_dbt_build(fresh_url, after_hold, run_id="run-3")
-    assert orchestration.dbt_inputs_changed(fresh_url) is None
+    tasks.record_dbt_build(fresh_url, after_hold, run_id="run-3")
+    assert tasks.dbt_inputs_changed(fresh_url) is None
 
     monkeypatch.setenv("METRICS_REPORTING_CURRENCY", "USD")
-    assert orchestration.dbt_inputs_changed(fresh_url) is not None, "a setting the models read changed"
+    assert tasks.dbt_inputs_changed(fresh_url) is not None, "a setting the models read changed"
 
 
 def test_project_fingerprint_follows_settings_the_models_read() -> None:
@@ -85,14 +93,14 @@ def test_a_node_is_skipped_only_when_none_of_its_sources_changed(fresh_url, monk
         return {name for name in everything if why_unchanged(fresh_url, settings, manifest, unique_ids[name]) is None}
 
     assert due() == everything, "never built: everything is due"
-    orchestration.record_dbt_build(fresh_url, orchestration.dbt_inputs_changed(fresh_url), run_id="run-1")
+    tasks.record_dbt_build(fresh_url, tasks.dbt_inputs_changed(fresh_url), run_id="run-1")
     assert due() == {"kpi_data_quality"}
 
     _deliver(fresh_url, "events/2026-11-01/a.jsonl")
     assert due() == {"stg_raw__events", "kpi_data_quality"}, "only what reads events"
     _deliver(fresh_url, "surveys/2026-11-01/nps.csv")
     assert due() == {"stg_raw__events", "kpi_survey_monthly", "kpi_data_quality"}
-    orchestration.record_dbt_build(fresh_url, orchestration.dbt_inputs_changed(fresh_url), run_id="run-2")
+    tasks.record_dbt_build(fresh_url, tasks.dbt_inputs_changed(fresh_url), run_id="run-2")
     assert due() == {"kpi_data_quality"}
 
     with psycopg.connect(fresh_url) as conn:
@@ -101,3 +109,23 @@ def test_a_node_is_skipped_only_when_none_of_its_sources_changed(fresh_url, monk
 
     monkeypatch.setenv("METRICS_REPORTING_CURRENCY", "USD")
     assert due() == everything, "a setting the models read changed: every node is due"
+
+
+def test_a_due_dbt_task_readies_its_process_for_dbt_and_one_not_due_is_skipped_before(fresh_url, monkeypatch) -> None:
+    monkeypatch.setenv("AIRFLOW_CONN_METRICS_WAREHOUSE", airflow_connection(fresh_url))
+    bag = DagBag(dag_folder=str(PROJECT_ROOT / "dags" / "metrics_pipeline.py"))
+    task = bag.dags["metrics_pipeline"].get_task("dbt.kpi_survey_monthly_model_build")
+    installed = BehaviorFlagRendered.__dict__["_default_source"]
+    assert installed.__func__.__module__ == "dbt_common.behavior_flags", "parsing the DAG file patched nothing"
+    try:
+        task._pre_execute_hook({"task": task})  # as the task runner calls it; never built, so due
+        assert BehaviorFlagRendered.__dict__["_default_source"].__func__ is in_process._creating_module
+        assert gc.get_freeze_count() > 0
+    finally:
+        BehaviorFlagRendered._default_source = installed
+        gc.unfreeze()
+
+    tasks.record_dbt_build(fresh_url, tasks.dbt_inputs_changed(fresh_url), run_id="run-1")
+    with pytest.raises(AirflowSkipException, match="kpi_survey_monthly reads surveys: nothing new"):
+        task._pre_execute_hook({"task": task})
+    assert BehaviorFlagRendered.__dict__["_default_source"] is installed

@@ -11,8 +11,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from metrics_warehouse import tasks
 from metrics_warehouse.quality import checkpoints
-from metrics_warehouse.quality.gates import QualityGateFailed, check_kpi_marts, check_raw_batch
+from metrics_warehouse.quality.gates import check_kpi_marts, check_raw_batch
+from metrics_warehouse.quality.results import QualityGateFailed
 
 DAY1, DAY2 = date(2026, 3, 1), date(2026, 3, 2)
 
@@ -297,9 +299,24 @@ def test_clean_marts_pass(marts_url):
 def test_planted_mart_problem_fails_its_critical_expectation(marts_url, plant, expected):
     with psycopg.connect(marts_url) as conn:
         conn.execute(plant)
+        alerts_before = conn.execute("select count(*) from ops.alerts").fetchone()
+
+    gate = check_kpi_marts(marts_url, f"run-{expected}")
+
+    assert not gate.success and [r.expectation for r in gate.critical_failures] == [expected]
+    assert (False,) in {(row[6],) for row in results(marts_url, f"run-{expected}") if row[4] == expected}
+    with psycopg.connect(marts_url) as conn:
+        assert conn.execute("select count(*) from ops.alerts").fetchone() == alerts_before, "a gate only judges"
+
+
+def test_the_kpi_gate_task_alerts_a_critical_failure_then_stops_the_run(marts_url):
+    with psycopg.connect(marts_url) as conn:
+        conn.execute("update kpi.kpi_retention_cohorts set retention_d7 = 1.2")
 
     with pytest.raises(QualityGateFailed) as failed:
-        check_kpi_marts(marts_url, f"run-{expected}")
+        tasks.check_kpi_marts(marts_url, "run-task")
 
-    assert [r.expectation for r in failed.value.gate.critical_failures] == [expected]
-    assert (False,) in {(row[6],) for row in results(marts_url, f"run-{expected}") if row[4] == expected}
+    assert [r.expectation for r in failed.value.gate.critical_failures] == ["retention_d7_0_to_1"]
+    with psycopg.connect(marts_url) as conn:
+        alerted = conn.execute("select rule, subject from ops.alerts where kind = 'alert'").fetchall()
+    assert ("critical_check_failed", f"{failed.value.gate.suite}: retention_d7_0_to_1") in alerted

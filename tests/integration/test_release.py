@@ -13,7 +13,7 @@ import pytest
 from test_dbt_incremental import Dbt
 from test_quality_gates import DAY1, DAY2, add_file, survey
 
-from metrics_warehouse import orchestration
+from metrics_warehouse import tasks
 from metrics_warehouse.__main__ import main
 from metrics_warehouse.alerting import engine
 from metrics_warehouse.quality import suites
@@ -24,11 +24,11 @@ GOOD, BAD = f"surveys/{DAY1}/good.csv", f"surveys/{DAY2}/bad.csv"
 
 @pytest.fixture
 def warehouse(fresh_url, monkeypatch):
-    """Two survey files through the real raw gate: bad.csv (an NPS of 11) held, good.csv passed."""
+    """Two survey files through the real raw gate's task: bad.csv (an NPS of 11) held and alerted, good.csv passed."""
     with psycopg.connect(fresh_url) as conn:
         add_file(conn, "good", "surveys", DAY1, [survey(1), survey(2)])
         add_file(conn, "bad", "surveys", DAY2, [survey(3), survey(4, nps="11")])
-    check_raw_batch(fresh_url, "surveys", "run-hold")
+    tasks.check_raw(fresh_url, "surveys", "run-hold")
     monkeypatch.setenv("METRICS_WAREHOUSE_URL", fresh_url)
     return fresh_url
 
@@ -61,11 +61,11 @@ def test_release_lifts_the_hold_keeps_who_when_why_and_makes_the_next_build_due(
     assert code == 0 and len(out) == 1 and out[0].startswith(f"{BAD}\tdelivery {DAY2}\theld since ")
     assert out[0].endswith("\tnps_score_0_to_10")
 
-    built = orchestration.dbt_inputs_changed(warehouse)
+    built = tasks.dbt_inputs_changed(warehouse)
     assert built["held_file_ids"] == [bad_id]
-    orchestration.record_dbt_build(warehouse, built, run_id="run-hold")
-    assert orchestration.dbt_inputs_changed(warehouse) is None
-    assert open_alerts(warehouse) == [("file_held", BAD)], "the gate raised it"
+    tasks.record_dbt_build(warehouse, built, run_id="run-hold")
+    assert tasks.dbt_inputs_changed(warehouse) is None
+    assert open_alerts(warehouse) == [("file_held", BAD)], "the gate's task raised it"
 
     code, out = cli(capsys, "release", BAD, "--reason", "11 is the survey tool's 'no answer'", "--by", "alice")
 
@@ -79,7 +79,7 @@ def test_release_lifts_the_hold_keeps_who_when_why_and_makes_the_next_build_due(
     assert (file_id, by, reason, held_because) == (bad_id, "alice", "11 is the survey tool's 'no answer'", because)
     assert abs(released_at - datetime.now(UTC)) < timedelta(minutes=5)
 
-    due = orchestration.dbt_inputs_changed(warehouse)
+    due = tasks.dbt_inputs_changed(warehouse)
     assert due is not None and due["held_file_ids"] == [] and due["ledger_file_id"] == built["ledger_file_id"]
     code, out = cli(capsys, "held")
     assert out == ["no file is held back from the marts"]

@@ -7,8 +7,10 @@ from datetime import UTC, date, datetime
 import pytest
 
 from metrics_warehouse.alerting import engine
-from metrics_warehouse.alerting.config import Condition, ConfigError, Rule, load_owners, load_rules
+from metrics_warehouse.alerting.config import Condition, Rule, load_rules
 from metrics_warehouse.alerting.rules import violations
+from metrics_warehouse.config_files import ConfigError
+from metrics_warehouse.owners import load_owners
 
 
 def rule(condition: Condition) -> Rule:

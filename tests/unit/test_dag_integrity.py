@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import pytest
 from airflow.dag_processing.dagbag import DagBag
+from airflow.serialization.serialized_objects import DagSerialization
+from airflow.timetables.base import TimeRestriction
 
 from metrics_warehouse.contracts import SOURCE_NAMES
-from metrics_warehouse.dbt_manifest import ensure_manifest
+from metrics_warehouse.dbt.manifest import ensure_manifest
 
 DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
 
@@ -72,3 +75,42 @@ def test_a_build_is_recorded_only_after_its_kpi_gate_and_report(dagbag: DagBag) 
     dag = dagbag.dags["metrics_pipeline"]
     upstream = dag.get_task("record_dbt_build").get_flat_relative_ids(upstream=True)
     assert {"check_kpi_marts", "publish"} <= upstream
+
+
+def test_every_main_run_ends_by_evaluating_the_alert_rules(dagbag: DagBag) -> None:
+    dag = dagbag.dags["metrics_pipeline"]
+    alerts = dag.get_task("evaluate_alert_rules")
+    # A teardown: the short circuit that skips the build when nothing is new does not skip it, nor a failed task
+    # before it; the run's state stays that of the tasks before it.
+    assert alerts.is_teardown and not alerts.on_failure_fail_dagrun
+    assert {"record_dbt_build", *(f"check_raw_{source}" for source in SOURCE_NAMES)} <= alerts.upstream_task_ids
+    assert alerts.get_flat_relative_ids(upstream=True) == set(dag.task_ids) - {alerts.task_id}
+    assert not alerts.downstream_task_ids
+
+
+def _first_runs(dag, *days: date) -> list[datetime]:
+    """When the scheduler starts the DAG first on or after each day (00:00 UTC), from the DAG as it serializes it."""
+    timetable = DagSerialization.from_dict(DagSerialization.to_dict(dag)).timetable
+    return [
+        timetable.next_dagrun_info(
+            last_automated_data_interval=None,
+            restriction=TimeRestriction(datetime.combine(day, time(), UTC), None, catchup=True),
+        ).run_after
+        for day in days
+    ]
+
+
+def test_the_daily_digest_goes_out_at_nine_in_the_reporting_time_zone(dagbag: DagBag, monkeypatch) -> None:
+    winter, summer = date(2026, 3, 1), date(2026, 7, 1)
+    shanghai = dagbag.dags["metrics_daily_digest"]  # METRICS_REPORTING_TZ unset: Asia/Shanghai, UTC+8 all year
+    assert _first_runs(shanghai, winter, summer) == [
+        datetime(2026, 3, 1, 1, tzinfo=UTC),
+        datetime(2026, 7, 1, 1, tzinfo=UTC),
+    ]
+
+    monkeypatch.setenv("METRICS_REPORTING_TZ", "Europe/Berlin")
+    berlin = DagBag(dag_folder=str(DAGS_DIR / "metrics_checks.py")).dags["metrics_daily_digest"]
+    assert _first_runs(berlin, winter, summer) == [
+        datetime(2026, 3, 1, 8, tzinfo=UTC),
+        datetime(2026, 7, 1, 7, tzinfo=UTC),
+    ]

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from metrics_warehouse.dbt_manifest import ensure_manifest
+from metrics_warehouse.dbt.manifest import ensure_manifest
 
 LAYERS = ("staging", "intermediate", "marts", "kpi")
 
@@ -82,7 +82,7 @@ def test_the_relations_made_empty_for_unit_tests_have_contracts_to_make_them_fro
     """A new warehouse gets these models as empty views made from their contracts (create_incremental_relations)
     before their first build, because a unit test runs them as incremental and reads the existing relation's
     columns."""
-    from metrics_warehouse.dbt_manifest import incremental_unit_tested
+    from metrics_warehouse.dbt.manifest import incremental_unit_tested
 
     made = {relation.model for relation in incremental_unit_tested(ensure_manifest())}
     assert "fct_events" in made

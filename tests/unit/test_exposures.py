@@ -6,7 +6,7 @@ import re
 
 import yaml
 
-from metrics_warehouse.alerting.config import load_owners
+from metrics_warehouse.owners import load_owners
 from metrics_warehouse.reporting.queries import OPEN_ALERTS, QUERIES
 from metrics_warehouse.settings import DBT_PROJECT_DIR
 

@@ -9,8 +9,8 @@ import yaml
 
 from metrics_warehouse.alerting.config import load_rules
 from metrics_warehouse.alerting.drilldown import SEGMENTS_TABLE
-from metrics_warehouse.alerting.targets import KPIS as TARGET_KPIS
 from metrics_warehouse.docs.dictionary import load_dictionary
+from metrics_warehouse.targets import KPIS as TARGET_KPIS
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADLINE_KPIS = {  # (table, column) -> the direction that matters

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from metrics_warehouse.alerting.config import load_owners
 from metrics_warehouse.docs import dictionary as kpi_dictionary
+from metrics_warehouse.owners import load_owners
 
 # The handbook's names a Chinese operations team looks for.
 HANDBOOK_NAMES = (

@@ -7,7 +7,9 @@ from pathlib import Path
 import yaml
 from airflow.dag_processing.dagbag import DagBag
 
-from metrics_warehouse.alerting.config import load_owners, load_rules
+from metrics_warehouse.alerting.config import load_rules
+from metrics_warehouse.dbt.project import project_files
+from metrics_warehouse.owners import load_owners
 
 ROOT = Path(__file__).resolve().parents[2]
 OWNERS = set(load_owners())
@@ -28,10 +30,9 @@ def _dbt_owners() -> dict[str, str]:
             for item in node:
                 walk(item, where)
 
-    for path in sorted((ROOT / "dbt_project").rglob("*.yml")):
-        if "target" in path.relative_to(ROOT / "dbt_project").parts or not path.is_file():
-            continue  # dbt's build output
-        walk(yaml.safe_load(path.read_text(encoding="utf-8")), str(path.relative_to(ROOT)))
+    for path in project_files():
+        if path.suffix == ".yml":
+            walk(yaml.safe_load(path.read_text(encoding="utf-8")), str(path.relative_to(ROOT)))
     return found
 
 

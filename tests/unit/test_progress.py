@@ -50,8 +50,9 @@ def test_stages() -> None:
         "dbt",
         "dbt",
     ]
-    assert [stage_of(t) for t in ("check_raw_surveys", "check_kpi_marts", "publish")] == [
+    assert [stage_of(t) for t in ("check_raw_surveys", "check_kpi_marts", "publish", "evaluate_alert_rules")] == [
         "gates",
         "KPI checks",
         "publish",
+        "alerts",
     ]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
-from metrics_warehouse import orchestration
+from metrics_warehouse import tasks
+from metrics_warehouse.dbt.profile import warehouse_profile
 from metrics_warehouse.warehouse.connection import airflow_connection
-from metrics_warehouse.warehouse.dbt_profile import warehouse_profile
 
 URLS = [
     "postgresql://etl_user:p%40ss%2Fw0rd@db.internal:6543/metrics",
@@ -18,13 +18,13 @@ URLS = [
 @pytest.mark.parametrize("url", URLS, ids=["tcp", "unix-socket"])
 def test_tasks_get_the_url_the_runner_defined(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AIRFLOW_CONN_METRICS_WAREHOUSE", airflow_connection(url))
-    assert conninfo_to_dict(orchestration.warehouse_url()) == conninfo_to_dict(url)
+    assert conninfo_to_dict(tasks.warehouse_url()) == conninfo_to_dict(url)
 
 
 @pytest.mark.parametrize("url", URLS, ids=["tcp", "unix-socket"])
 def test_the_dbt_tasks_profile_is_the_same_connection(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AIRFLOW_CONN_METRICS_WAREHOUSE", airflow_connection(url))
-    mapping = warehouse_profile(orchestration.WAREHOUSE_CONN_ID)
+    mapping = warehouse_profile(tasks.WAREHOUSE_CONN_ID)
     assert mapping.can_claim_connection()
     profile, params = mapping.profile, conninfo_to_dict(url)
     assert (profile["host"], profile["user"], profile["dbname"]) == (params["host"], params["user"], params["dbname"])

@@ -20,7 +20,7 @@ from typing import NamedTuple
 from metrics_local.bench import bi_queries
 from metrics_local.bench.synthetic import load_days
 from metrics_local.scratch import scratch_database, server
-from metrics_warehouse.dbt_cli import run_dbt
+from metrics_warehouse.dbt.command import run_dbt
 from metrics_warehouse.settings import BENCH_SERVER_URL, VAR_DIR
 
 START = date(2026, 1, 1)

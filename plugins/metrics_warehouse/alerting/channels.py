@@ -28,7 +28,7 @@ import requests
 from apprise.plugins.dingtalk import NotifyDingTalk
 from apprise.plugins.feishu import NotifyFeishu
 
-from metrics_warehouse.alerting.config import ChannelConfig
+from metrics_warehouse.owners import ChannelConfig
 
 log = logging.getLogger(__name__)
 

@@ -1,19 +1,16 @@
-"""Reading config/alert_rules.yml and config/owners.yml into dataclasses (validated, with file-named errors)."""
+"""Reading config/alert_rules.yml into dataclasses (validated, with file-named errors)."""
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from metrics_warehouse.config_files import ConfigError, read_yaml
 from metrics_warehouse.settings import CONFIG_DIR
 
 RULES_PATH = CONFIG_DIR / "alert_rules.yml"
-OWNERS_PATH = CONFIG_DIR / "owners.yml"
 
 SEVERITIES = ("critical", "warning", "info")
 CONDITIONS = ("above", "below", "below_trailing_median", "drop_from_previous", "rows", "anomaly")
@@ -30,13 +27,7 @@ ANOMALY_DEFAULTS = {
     "window": 1,
     "trend": False,
 }
-CHANNEL_TYPES = ("dingtalk", "wecom", "feishu", "slack", "webhook", "email")
-_ENV = re.compile(r"\$\{(\w+)\}")
 _MEASURES = re.compile(r"kpi_\w+\.\w+")
-
-
-class ConfigError(ValueError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -82,44 +73,6 @@ class Rule:
     drilldown: str | None = None  # metric of kpi.kpi_segments_daily that explains the rule's KPI
     kpi: dict[str, Any] | None = None  # the `kpi:` shorthand it was declared with (table, column, ...)
     measures: str | None = None  # the KPI dictionary's `<kpi model>.<column>` its values are (named so in the digest)
-
-
-@dataclass(frozen=True)
-class ChannelConfig:
-    """Where an owner is reached. An Airflow connection `conn_id` wins over the addresses given here."""
-
-    name: str
-    type: str
-    conn_id: str | None = None
-    url: str | None = None
-    to: tuple[str, ...] = ()
-    host: str | None = None
-    port: int | None = None
-    sender: str | None = None
-    secret: str | None = None  # signing secret of a DingTalk / Feishu robot (the connection's password wins)
-
-
-@dataclass(frozen=True)
-class Owner:
-    name: str
-    channels: tuple[ChannelConfig, ...]
-    description: str = ""
-    escalation: str | None = None  # the owner a recurring alert is escalated to
-
-
-def read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: not valid YAML: {error}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping at the top level")
-    return data
-
-
-def _expand(value: Any) -> Any:
-    """`${VAR}` in a string is replaced by the environment variable (empty when unset)."""
-    return _ENV.sub(lambda m: os.environ.get(m.group(1), ""), value) if isinstance(value, str) else value
 
 
 def kpi_query(kpi: dict[str, Any]) -> str:
@@ -224,35 +177,3 @@ def load_rules(path: Path | None = None) -> list[Rule]:
     if duplicated := sorted({n for n in names if names.count(n) > 1}):
         raise ConfigError(f"{path}: duplicate rule name(s) {', '.join(duplicated)}")
     return rules
-
-
-def load_owners(path: Path | None = None) -> dict[str, Owner]:
-    path = Path(path or OWNERS_PATH)
-    owners = {}
-    for name, raw in (read_yaml(path).get("owners") or {}).items():
-        channels = []
-        for index, channel in enumerate((raw or {}).get("channels") or []):
-            channel = {key: _expand(value) for key, value in channel.items()}
-            if channel.get("type") not in CHANNEL_TYPES:
-                raise ConfigError(f"{path}: owner {name} channel #{index + 1}: type must be one of {CHANNEL_TYPES}")
-            to = channel.get("to") or ()
-            channels.append(
-                ChannelConfig(
-                    name=channel.get("name") or channel["type"],
-                    type=channel["type"],
-                    conn_id=channel.get("conn_id") or None,
-                    url=channel.get("url") or None,
-                    to=tuple(a for a in ([to] if isinstance(to, str) else to) if a),
-                    host=channel.get("host") or None,
-                    port=int(channel["port"]) if channel.get("port") else None,
-                    sender=channel.get("from") or None,
-                    secret=channel.get("secret") or None,
-                )
-            )
-        names = [c.name for c in channels]
-        if duplicated := sorted({n for n in names if names.count(n) > 1}):
-            raise ConfigError(f"{path}: owner {name} has several channels named {', '.join(duplicated)} (set `name`)")
-        owners[name] = Owner(name, tuple(channels), (raw or {}).get("description", ""), (raw or {}).get("escalation"))
-    if unknown := sorted(f"{o.name} -> {o.escalation}" for o in owners.values() if o.escalation not in (None, *owners)):
-        raise ConfigError(f"{path}: escalation to an owner not in the file: {', '.join(unknown)}")
-    return owners

@@ -14,11 +14,12 @@ from pathlib import Path
 import psycopg
 
 from metrics_warehouse.alerting import anomaly, channels
-from metrics_warehouse.alerting.config import Owner, Rule, load_owners, load_rules
-from metrics_warehouse.alerting.targets import KPIS as TARGET_KPIS
+from metrics_warehouse.alerting.config import Rule, load_rules
 from metrics_warehouse.docs.dictionary import load_dictionary
+from metrics_warehouse.owners import Owner, load_owners
 from metrics_warehouse.reporting.display import Vocabulary, change, show
 from metrics_warehouse.settings import load_settings
+from metrics_warehouse.targets import KPIS as TARGET_KPIS
 from metrics_warehouse.warehouse.connection import connect
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,7 @@
 """Entry point: evaluate every alert rule, record what opened or recovered in ops.alerts and deliver it.
 
-Called by the metrics_checks DAG (hourly), by the main DAG's last task and by `make run`. Delivery never raises:
+Called by the metrics_checks DAG (hourly), by the main DAG's last task (`make run` runs that DAG), and for the rules
+about check results by the gates' tasks. Delivery never raises:
 a failed delivery stays `pending` in ops.alerts and is retried (a few attempts now, more on the next evaluations)
 until it is `sent` or gives up as `failed`.
 """
@@ -20,7 +21,9 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from metrics_warehouse.alerting import channels, followup, rules, state
-from metrics_warehouse.alerting.config import ConfigError, Owner, Rule, load_owners, load_rules
+from metrics_warehouse.alerting.config import Rule, load_rules
+from metrics_warehouse.config_files import ConfigError
+from metrics_warehouse.owners import Owner, load_owners
 from metrics_warehouse.warehouse.connection import connect
 
 log = logging.getLogger(__name__)
@@ -29,7 +32,7 @@ ATTEMPTS_PER_EVALUATION = 3
 MAX_ATTEMPTS = 9
 BACKOFF_SECONDS = (0.2, 0.5)
 NO_CHANNEL = "none"
-QUALITY_TAG = "quality"  # rules about ops.quality_results, evaluated by the gates right after they store results
+QUALITY_TAG = "quality"  # rules about ops.quality_results, evaluated by the gate tasks right after a failure
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from metrics_warehouse.alerting.config import load_owners
+from metrics_warehouse.owners import load_owners
 from metrics_warehouse.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 
 KPI_MODELS_DIR = DBT_PROJECT_DIR / "models" / "kpi"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from metrics_warehouse.dbt_cli import DBT_TARGET_DIR, run_dbt
+from metrics_warehouse.dbt.command import DBT_TARGET_DIR, run_dbt
 from metrics_warehouse.settings import VAR_DIR
 
 SITE_DIR = VAR_DIR / "docs"

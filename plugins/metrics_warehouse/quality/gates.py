@@ -1,8 +1,9 @@
 """The gates the main DAG calls: one on each raw batch after ingestion, one on the KPI marts after dbt.
 
-Every result is stored in ops.quality_results and failures are alerted. A raw batch is every file of a source that has
-no verdict yet, whichever run loaded it; a file with a critical failure is held back from the marts (ledger
-held_because) and the rest of the batch goes on. The KPI gate raises `QualityGateFailed` on a critical failure.
+A gate judges and returns its result, every result stored in ops.quality_results; the task that called it alerts the
+failures and, on a critical failure of the KPI marts, stops the run (metrics_warehouse.tasks). A raw batch is every
+file of a source that has no verdict yet, whichever run loaded it; a file with a critical failure is held back from the
+marts (ledger held_because) and the rest of the batch goes on.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ from datetime import UTC, date, datetime
 
 from metrics_warehouse.contracts import SOURCES
 from metrics_warehouse.quality import checkpoints, results
-from metrics_warehouse.quality.results import GateResult, QualityGateFailed
+from metrics_warehouse.quality.results import GateResult
 from metrics_warehouse.quality.suites import Suite, load_module
 from metrics_warehouse.warehouse.connection import connect
 
 log = logging.getLogger(__name__)
 
-__all__ = ["GateResult", "QualityGateFailed", "check_kpi_marts", "check_raw_batch", "judge"]
+__all__ = ["GateResult", "check_kpi_marts", "check_raw_batch", "judge"]
 
 
 def check_raw_batch(url: str, source: str, run_id: str) -> GateResult:
@@ -55,8 +56,6 @@ def check_raw_batch(url: str, source: str, run_id: str) -> GateResult:
                 )
     if held:
         log.warning("%s: %d of %d files held back from the marts: %s", suite.name, len(held), len(pending), held)
-    if gate.failures:
-        _alert(url, gate.checked_at)
     return gate
 
 
@@ -82,10 +81,6 @@ def check_kpi_marts(url: str, run_id: str) -> GateResult:
     gate = _run(url, suite, run_id)
     with connect(url) as conn:
         results.store(conn, gate, suite.source)
-    if gate.failures:
-        _alert(url, gate.checked_at)
-    if not gate.success:
-        raise QualityGateFailed(gate)
     return gate
 
 
@@ -96,13 +91,3 @@ def _run(url: str, suite: Suite, run_id: str) -> GateResult:
     gate = GateResult(run_id=run_id, suite=suite.name, checked_at=checked_at, results=outcomes, data_docs=docs)
     log.info("%s", gate.summary())
     return gate
-
-
-def _alert(url: str, now: datetime) -> None:
-    """Raise the check-failure alerts now (before the DAG stops on a critical failure of the KPI marts)."""
-    try:
-        from metrics_warehouse.alerting import engine
-
-        engine.evaluate(url, now=now, tags=(engine.QUALITY_TAG,))
-    except Exception:  # noqa: BLE001 - alerting must never hide the gate's own outcome
-        log.exception("alerting on failed checks failed")

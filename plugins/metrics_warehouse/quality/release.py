@@ -1,7 +1,7 @@
 """Releasing a file the raw gate held back from the marts (README: Quality gates).
 
 A data engineer who decides a held file's rows may go in after all (the failed check was wrong, or the rows are known
-and accepted) releases it: its `held_because` is cleared, so the next run's dbt build reads it (dbt_state counts the
+and accepted) releases it: its `held_because` is cleared, so the next run's dbt build reads it (dbt.state counts the
 held files among the build's inputs) and the `file_held` alert recovers. Each release is kept in ops.file_releases
 with who, when, why and the hold it lifted. `recheck` first runs the source's raw suite on the file again (after an
 expectation was fixed) and releases it only when it passes.

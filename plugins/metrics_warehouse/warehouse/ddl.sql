@@ -179,7 +179,7 @@ create table if not exists ops.alerts (
     last_error text
 );
 
--- KPI targets as config/targets.yml says (replaced by alerting.targets.store before every dbt build; read by
+-- KPI targets as config/targets.yml says (replaced by metrics_warehouse.targets.store before every dbt build; read by
 -- kpi.kpi_targets).
 create table if not exists ops.targets (
     name text primary key,
@@ -191,7 +191,7 @@ create table if not exists ops.targets (
     owner text not null
 );
 
--- One row per successful dbt build of the pipeline: what it read (metrics_warehouse.dbt_state).
+-- One row per successful dbt build of the pipeline: what it read (metrics_warehouse.dbt.state).
 create table if not exists ops.dbt_builds (
     build_id bigserial primary key,
     run_id text not null,

@@ -19,12 +19,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from metrics_warehouse.contracts import SOURCE_NAMES
-from metrics_warehouse.dbt_manifest import read_manifest
+from metrics_warehouse.dbt.manifest import read_manifest
+from metrics_warehouse.dbt.project import project_files
 from metrics_warehouse.settings import DBT_PROJECT_DIR, Settings
+from metrics_warehouse.targets import TARGETS_PATH
 from metrics_warehouse.warehouse.connection import connect
 
-# Output and downloaded packages, not the project's definition.
-_NOT_PROJECT = {"target", "logs", "dbt_packages"}
 # dbt sources whose rows each belong to one landing source's files; ops.targets comes from a file the project
 # fingerprint covers; any other source (ops.quality_results: the gates write it in every run) makes a node due always.
 _PER_LANDING_SOURCE = {"ops.ingest_ledger", "ops.file_releases"}
@@ -45,15 +45,12 @@ class BuildInputs:
         return asdict(self) | {"held_file_ids": list(self.held_file_ids)}
 
 
-def project_fingerprint(settings: Settings) -> str:
+def project_fingerprint(settings: Settings, project_dir: Path = DBT_PROJECT_DIR) -> str:
     """SHA-256 of every file of the dbt project (by relative path), of the KPI targets (kpi_targets reads them from
     ops.targets) and of the settings its models read."""
-    from metrics_warehouse.alerting.targets import TARGETS_PATH
-
     digest = hashlib.sha256()
-    files = (p for p in DBT_PROJECT_DIR.rglob("*") if p.is_file() and not _NOT_PROJECT & set(p.parts))
-    for path in sorted(files):
-        digest.update(str(path.relative_to(DBT_PROJECT_DIR)).encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in project_files(project_dir):
+        digest.update(str(path.relative_to(project_dir)).encode() + b"\0" + path.read_bytes() + b"\0")
     digest.update(TARGETS_PATH.read_bytes() if TARGETS_PATH.exists() else b"")
     for value in (settings.reporting_tz, settings.source_tz, settings.reporting_currency, settings.min_event_date):
         digest.update(f"{value}\0".encode())

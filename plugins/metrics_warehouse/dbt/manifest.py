@@ -14,20 +14,16 @@ from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
-from metrics_warehouse.dbt_cli import DBT_EXECUTABLE
+from metrics_warehouse.dbt.command import DBT_EXECUTABLE
+from metrics_warehouse.dbt.project import project_files
 from metrics_warehouse.settings import DBT_PROJECT_DIR
 
 # dbt's own runs write target/manifest.json; this one is written only here, whole (rename), so a reader never sees half.
 MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "dag" / "manifest.json"
-_OUTPUT_DIRS = {"target", "logs", "dbt_packages"}
 
 
 def _newest_source_change() -> float:
-    return max(
-        path.stat().st_mtime
-        for path in DBT_PROJECT_DIR.rglob("*")
-        if path.is_file() and not _OUTPUT_DIRS & set(path.relative_to(DBT_PROJECT_DIR).parts)
-    )
+    return max(path.stat().st_mtime for path in project_files())
 
 
 def ensure_manifest() -> Path:

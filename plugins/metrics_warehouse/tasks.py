@@ -7,9 +7,14 @@ local runner defines that connection from METRICS_WAREHOUSE_URL, and a connectio
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from metrics_warehouse.settings import load_settings
 from metrics_warehouse.warehouse import connection
+
+if TYPE_CHECKING:
+    from metrics_warehouse.quality.results import GateResult
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +31,8 @@ def warehouse_url() -> str:
 def prepare_warehouse(url: str) -> None:
     """The warehouse's own objects, what sits at the landing root besides the source folders (recorded once), and the
     KPI targets of config/targets.yml for kpi_targets."""
-    from metrics_warehouse.alerting.targets import store
     from metrics_warehouse.ingest.runner import record_landing_root
+    from metrics_warehouse.targets import store
 
     connection.prepare(url)
     record_landing_root(url, load_settings().landing_dir)
@@ -59,7 +64,7 @@ def create_incremental_relations(url: str) -> None:
     `ref() as alias`; building the models in full here made the first run build them twice.)"""
     from psycopg import sql
 
-    from metrics_warehouse.dbt_manifest import ensure_manifest, incremental_unit_tested
+    from metrics_warehouse.dbt.manifest import ensure_manifest, incremental_unit_tested
 
     # Two runs on a new warehouse: one creates them, the other waits and finds them.
     with connection.connect(url, autocommit=True) as conn, connection.exclusive(conn, "first dbt build"):
@@ -79,10 +84,10 @@ def create_incremental_relations(url: str) -> None:
 def dbt_inputs_changed(url: str) -> dict | None:
     """The dbt build's inputs when they changed since the last successful build (new ledger rows, another project or
     settings), else None: the build would give the same tables."""
-    from metrics_warehouse import dbt_state
+    from metrics_warehouse.dbt import state
 
-    inputs = dbt_state.current_inputs(url, load_settings())
-    if inputs == dbt_state.last_build(url):
+    inputs = state.current_inputs(url, load_settings())
+    if inputs == state.last_build(url):
         log.info("nothing new since the last build (%s): the dbt build is skipped", inputs)
         return None
     return inputs.as_dict()
@@ -93,33 +98,51 @@ def before_dbt_task(context: dict) -> None:
     build (shown as skipped, with the reason in its log); else get the process ready for the dbt command."""
     from airflow.sdk.exceptions import AirflowSkipException
 
-    from metrics_warehouse import dbt_in_process, dbt_state
-    from metrics_warehouse.dbt_manifest import ensure_manifest
+    from metrics_warehouse.dbt import in_process, state
+    from metrics_warehouse.dbt.manifest import ensure_manifest
 
     node = context["task"].extra_context["dbt_node_config"]["unique_id"]  # Cosmos gives each task its dbt node
-    reason = dbt_state.why_unchanged(warehouse_url(), load_settings(), ensure_manifest(), node)
+    reason = state.why_unchanged(warehouse_url(), load_settings(), ensure_manifest(), node)
     if reason:
         raise AirflowSkipException(reason)
-    dbt_in_process.freeze_heap()
+    in_process.prepare_dbt_task()
 
 
 def record_dbt_build(url: str, inputs: dict, run_id: str) -> None:
-    from metrics_warehouse import dbt_state
+    from metrics_warehouse.dbt import state
 
-    dbt_state.record_build(url, dbt_state.BuildInputs(**inputs), run_id)
+    state.record_build(url, state.BuildInputs(**inputs), run_id)
 
 
 def check_raw(url: str, source: str, run_id: str) -> None:
-    """Validate the source's files that have no verdict yet; failing files are held back, the rest go on."""
+    """Validate the source's files that have no verdict yet; failing files are held back and alerted, the rest go on."""
     from metrics_warehouse.quality.gates import check_raw_batch
 
-    check_raw_batch(url, source, run_id)
+    _alert_failed_checks(url, check_raw_batch(url, source, run_id))
 
 
 def check_kpi_marts(url: str, run_id: str) -> None:
+    """Validate the marts dbt has just built; a critical failure is alerted, then stops the run before the report."""
     from metrics_warehouse.quality.gates import check_kpi_marts as check
+    from metrics_warehouse.quality.results import QualityGateFailed
 
-    check(url, run_id)
+    gate = check(url, run_id)
+    _alert_failed_checks(url, gate)
+    if not gate.success:
+        raise QualityGateFailed(gate)
+
+
+def _alert_failed_checks(url: str, gate: GateResult) -> None:
+    """The rules about check results (tagged `quality`) as soon as a gate stored a failure, not only when the run ends
+    (after dbt, minutes later)."""
+    if not gate.failures:
+        return
+    from metrics_warehouse.alerting import engine
+
+    try:
+        engine.evaluate(url, now=gate.checked_at, tags=(engine.QUALITY_TAG,))
+    except Exception:  # noqa: BLE001 - alerting must never hide the gate's own outcome
+        log.exception("alerting on failed checks failed")
 
 
 def publish(url: str, run_id: str) -> None:
@@ -130,3 +153,15 @@ def publish(url: str, run_id: str) -> None:
     grant_bi_access(url)
     path = write_report(url, load_settings().report_dir)
     log.info("report written to %s (run %s)", path, run_id)
+
+
+def evaluate_alert_rules(url: str) -> list[dict]:
+    """Every enabled alert rule: what opened or recovered (sent to its owner), for XCom and the task log. Stamped with
+    the time of the evaluation, as the gates stamp their checks: an alert is raised when it is found, whichever run
+    finds it (the rules read the warehouse as it is, not a run's slice)."""
+    from metrics_warehouse.alerting.engine import evaluate
+
+    return [
+        {"rule": o.rule, "kind": o.kind, "subject": o.subject, "severity": o.severity, "owner": o.owner}
+        for o in evaluate(url, now=datetime.now(UTC))
+    ]

@@ -6,7 +6,9 @@ from __future__ import annotations
 from dataclasses import astuple, dataclass
 from pathlib import Path
 
-from metrics_warehouse.alerting.config import CONFIG_DIR, ConfigError, load_owners, read_yaml
+from metrics_warehouse.config_files import ConfigError, read_yaml
+from metrics_warehouse.owners import load_owners
+from metrics_warehouse.settings import CONFIG_DIR
 from metrics_warehouse.warehouse.connection import connect
 
 TARGETS_PATH = CONFIG_DIR / "targets.yml"
