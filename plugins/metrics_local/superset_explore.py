@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 
 from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from metrics_local.superset import BISettings
 
@@ -55,10 +56,15 @@ def chart_ids(page: Page, settings: BISettings) -> dict[int, str]:
 
 
 def resave_chart(page: Page, settings: BISettings, chart_id: int) -> dict:
-    """Open the chart in Explore, wait for its query, save it over itself; the chart as Superset then stores it."""
-    with page.expect_response(_is_chart_data, timeout=TIMEOUT_MS):
-        page.goto(f"{settings.url}/explore/?slice_id={chart_id}")
-    page.click("[data-test=query-save-button]")
+    """Open the chart in Explore, wait until it has loaded (its controls settled, its query run), save it over itself;
+    the chart as Superset then stores it."""
+    page.goto(f"{settings.url}/explore/?slice_id={chart_id}")
+    page.wait_for_load_state("networkidle", timeout=TIMEOUT_MS)
+    for _ in range(3):  # a click while Explore still settles can open no dialog: click again
+        page.click("[data-test=query-save-button]")
+        with contextlib.suppress(PlaywrightTimeoutError):
+            page.wait_for_selector("[data-test=btn-modal-save]", timeout=10_000)
+            break
     with page.expect_response(
         lambda r: r.request.method == "PUT" and r.url.endswith(f"/api/v1/chart/{chart_id}"), timeout=TIMEOUT_MS
     ) as saved:
@@ -78,7 +84,3 @@ def resave_all(settings: BISettings) -> int:
             resave_chart(page, settings, chart_id)
             print(f"saved {number}/{len(charts)}: {name}", flush=True)
     return len(charts)
-
-
-def _is_chart_data(response) -> bool:
-    return response.request.method == "POST" and "/api/v1/chart/data" in response.url
