@@ -49,9 +49,11 @@ def logged_in_page(settings: BISettings, **page_options) -> Iterator[Page]:
 def chart_ids(page: Page, settings: BISettings) -> dict[int, str]:
     """{id: name} of every chart in Superset."""
     response = page.request.get(f"{settings.url}/api/v1/chart/?q=(columns:!(id,slice_name),page_size:100)")
-    assert response.ok, f"listing the charts: HTTP {response.status} {response.text()[:300]}"
+    if not response.ok:
+        raise RuntimeError(f"listing the charts: HTTP {response.status} {response.text()[:300]}")
     body = response.json()
-    assert body["count"] == len(body["result"]), f"{body['count']} charts, more than one page of 100"
+    if body["count"] != len(body["result"]):
+        raise RuntimeError(f"{body['count']} charts, more than the one page of 100 this reads")
     return {chart["id"]: chart["slice_name"] for chart in body["result"]}
 
 
@@ -65,6 +67,8 @@ def resave_chart(page: Page, settings: BISettings, chart_id: int) -> dict:
         with contextlib.suppress(PlaywrightTimeoutError):
             page.wait_for_selector("[data-test=btn-modal-save]", timeout=10_000)
             break
+    else:
+        raise RuntimeError(f"chart {chart_id}: Explore's save dialog did not open")
     with page.expect_response(
         lambda r: r.request.method == "PUT" and r.url.endswith(f"/api/v1/chart/{chart_id}"), timeout=TIMEOUT_MS
     ) as saved:
@@ -72,7 +76,8 @@ def resave_chart(page: Page, settings: BISettings, chart_id: int) -> dict:
     if not saved.value.ok:
         raise RuntimeError(f"saving chart {chart_id}: HTTP {saved.value.status} {saved.value.text()[:300]}")
     stored = page.request.get(f"{settings.url}/api/v1/chart/{chart_id}")
-    assert stored.ok, f"reading chart {chart_id} back: HTTP {stored.status}"
+    if not stored.ok:
+        raise RuntimeError(f"reading chart {chart_id} back: HTTP {stored.status}")
     return stored.json()["result"]
 
 
