@@ -11,7 +11,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .DEFAULT_GOAL := help
 .PHONY: help venv sample demo run backfill held release airflow test test-unit soak lint format bench \
-        warehouse-start warehouse-stop docs clean lock bi bi-venv bi-export bi-lock
+        warehouse-start warehouse-stop docs clean lock bi bi-venv bi-export bi-resave bi-lock
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -43,6 +43,9 @@ bi: $(STAMP) $(BI_STAMP)  ## Superset with the dashboards on http://127.0.0.1:80
 
 bi-export: $(STAMP) $(BI_STAMP)  ## write the dashboards as edited in Superset back to bi/assets
 	$(BIN)/python -m metrics_local bi export
+
+bi-resave: $(STAMP) $(BI_STAMP) $(CHROMIUM)  ## save every chart again in Superset's Explore (headless), then bi-export: rebuilds each chart's query context
+	$(BIN)/python -m metrics_local bi resave
 
 bi-lock: $(STAMP)  ## re-resolve bi/requirements.in into bi/requirements.lock
 	$(BIN)/uv pip compile --quiet bi/requirements.in -o bi/requirements.lock --python-version 3.11

@@ -11,6 +11,7 @@ The files are Superset's import/export format ("assets" bundle): edit a dashboar
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -64,6 +65,17 @@ def _bundle(database_uri: str) -> dict[str, str]:
     return contents
 
 
+def _as_saved(chart: dict) -> None:
+    """One text for a chart whichever way it reached Superset, so that a re-export rewrites only the charts that changed:
+    Superset's import re-serializes the query context (spaced, non-ASCII escaped) where a save in Explore writes it
+    compact, and gives every chart's params annotation_layers where a save keeps them only in viz types that have them."""
+    chart["params"].setdefault("annotation_layers", [])
+    if chart.get("query_context"):
+        chart["query_context"] = json.dumps(
+            json.loads(chart["query_context"]), ensure_ascii=False, separators=(",", ":")
+        )
+
+
 def import_assets() -> None:
     from flask_migrate import upgrade
     from superset import security_manager
@@ -108,6 +120,8 @@ def export_assets() -> None:
             config["sqlalchemy_uri"] = URI_IN_FILES
         elif name.startswith("datasets/"):
             _with_labels(config, labels, keep=False)
+        elif name.startswith("charts/"):
+            _as_saved(config)
     for old in ASSETS.rglob("*.yaml"):
         old.unlink()
     for folder in sorted(ASSETS.glob("*/**/"), reverse=True):  # deepest first

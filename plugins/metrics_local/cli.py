@@ -115,7 +115,8 @@ def _docs(args: argparse.Namespace) -> int:
 
 
 def _bi(args: argparse.Namespace) -> int:
-    """Superset with the project's dashboards on the warehouse (the demo one, built first when empty), until Ctrl-C."""
+    """Superset with the project's dashboards on the warehouse (the demo one, built first when empty), until Ctrl-C;
+    or, for `resave`, until every chart is saved again in Explore and the assets exported."""
     from metrics_local import superset
 
     bi = superset.load_bi_settings()
@@ -134,6 +135,11 @@ def _bi(args: argparse.Namespace) -> int:
     with warehouse(settings) as url:
         env = superset.provision(bi, url)
         with superset.serve(bi, env) as server:
+            if args.action == "resave":
+                from metrics_local import superset_explore
+
+                print(f"saved {superset_explore.resave_all(bi)} charts in Explore", flush=True)
+                return superset.export_assets(bi)
             print(f"\nSuperset: {bi.url}/  login {bi.admin_user} / {bi.admin_password}  (Ctrl-C stops it)", flush=True)
             return server.wait()
 
@@ -167,8 +173,12 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("docs", help="the KPI dictionary and the dbt docs site").set_defaults(func=_docs)
     quality_cli.add_parsers(sub, lambda: warehouse(load_settings()))
     alerts_cli.add_parser(sub, lambda: warehouse(load_settings()))
-    p = sub.add_parser("bi", help="Superset with the project's dashboards; `bi export` writes them back to bi/assets")
-    p.add_argument("action", nargs="?", choices=["serve", "export"], default="serve")
+    p = sub.add_parser(
+        "bi",
+        help="Superset with the project's dashboards; `bi export` writes them back to bi/assets; `bi resave` saves "
+        "every chart again in Explore (its query context built by Superset's frontend), then exports",
+    )
+    p.add_argument("action", nargs="?", choices=["serve", "export", "resave"], default="serve")
     p.set_defaults(func=_bi)
     args = parser.parse_args(argv)
     return args.func(args)

@@ -178,8 +178,8 @@ Case = Callable[[Project, str], None]
 def _demo(project: Project, command: str) -> None:
     out = project.run(command).ok().stdout
     assert len(out.splitlines()) < 200, "the demo prints a summary, not Airflow's log"
-    progress = re.findall(r"\[\s*(\d+)/(\d+)\] (prepare|ingest|gates|dbt|KPI checks|publish|other) ", out)
-    done, total = int(progress[-1][0]), int(progress[-1][1])
+    progress = re.findall(r"^  \[\s*(\d+)/(\d+)\] ", out, re.M)
+    done, total = map(int, progress[-1])
     if int(re.search(r"; ([\d,]+) files written", out)[1].replace(",", "")):
         assert done == total > 40, "every task of the DAG reported, numbered n of N"
     else:  # the same sample again: nothing new, the dbt build and what follows it are skipped
