@@ -10,9 +10,9 @@ import pytest
 import yaml
 
 from metrics_warehouse.alerting.config import _meta_rule, load_rules
+from metrics_warehouse.alerting.drilldown import SEGMENTS_TABLE
 from metrics_warehouse.config_files import ConfigError
 from metrics_warehouse.dbt.kpi_meta import KpiColumn, kpi_columns
-from metrics_warehouse.alerting.drilldown import SEGMENTS_TABLE
 from metrics_warehouse.docs.dictionary import load_dictionary
 from metrics_warehouse.targets import target_kinds
 
