@@ -22,9 +22,10 @@
     {{ return(kinds | sort(attribute='name')) }}
 {%- endmacro %}
 
-{#- (date, kpi, channel, numerator, denominator, is_sum) of every target kind; one empty row set before dbt executes -#}
+{#- (date, kpi, channel, numerator, denominator, is_sum) of every target kind; no rows before dbt executes (and for sqlfluff,
+    which has no graph) -#}
 {% macro target_measures() -%}
-    {%- for kind in target_kinds() %}
+    {%- for kind in (target_kinds() if graph is defined else []) %}
         {%- if not loop.first %}
     union all
         {%- endif %}
@@ -53,7 +54,7 @@
 
 {#- (kpi, is_sum) of every target kind, whether or not it has rows yet -#}
 {% macro target_kind_rows() -%}
-    {%- for kind in target_kinds() if not kind.by %}
+    {%- for kind in (target_kinds() if graph is defined else []) if not kind.by %}
         {%- if not loop.first %}
     union all
         {%- endif %}
