@@ -29,7 +29,7 @@ def test_the_shipped_targets_load_and_name_known_kpis() -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"kpi": "happiness"}, "kpi must be one of cac, dau, marketing_spend"),
+        ({"kpi": "happiness"}, "kpi must be one of dau, new_users, orders"),
         ({"kpi": "orders"}, "only cac, marketing_spend targets take a channel"),
         ({"owner": "finance"}, "no owner here: a target's owner is its KPI column's"),
         ({"period": "year"}, "period must be one of month, week"),

@@ -32,10 +32,11 @@ class KpiColumn:
 
 
 def kpi_columns(manifest_path: Path | None = None) -> list[KpiColumn]:
-    """Every column of a kpi model whose meta gives an alert or a target (it must then give its owner)."""
+    """Every column of a kpi model whose meta gives an alert or a target (it must then give its owner), by model and
+    in the order of the model's YAML (the digest lists a team's KPIs so)."""
     manifest = read_manifest(manifest_path or ensure_manifest())
     found = []
-    for node in manifest["nodes"].values():
+    for node in sorted(manifest["nodes"].values(), key=lambda node: node["name"]):
         if node["resource_type"] != "model" or node["config"].get("schema") != KPI_SCHEMA:
             continue
         yml = DBT_PROJECT_DIR / node["patch_path"].split("://", 1)[-1] if node.get("patch_path") else node["path"]
@@ -63,4 +64,4 @@ def kpi_columns(manifest_path: Path | None = None) -> list[KpiColumn]:
                     frozenset(node["columns"]),
                 )
             )
-    return sorted(found, key=lambda c: (c.model, c.column))
+    return found
