@@ -1,5 +1,6 @@
-"""KPI targets (config/targets.yml): read, validated against the owners, and stored in ops.targets for the kpi_targets
-mart. Stored by the pipeline's prepare step, so each run's marts measure against the file as it is then."""
+"""KPI targets (config/targets.yml): read, validated against the target kinds of the kpi columns' meta (each target's
+owner is its KPI column's owner), and stored in ops.targets for the kpi_targets mart. Stored by the pipeline's prepare
+step, so each run's marts measure against the file as it is then."""
 
 from __future__ import annotations
 
@@ -7,24 +8,12 @@ from dataclasses import astuple, dataclass
 from pathlib import Path
 
 from metrics_warehouse.config_files import ConfigError, read_yaml
-from metrics_warehouse.owners import load_owners
+from metrics_warehouse.dbt.kpi_meta import KpiColumn, kpi_columns
 from metrics_warehouse.settings import CONFIG_DIR
 from metrics_warehouse.warehouse.connection import connect
 
 TARGETS_PATH = CONFIG_DIR / "targets.yml"
-# The KPIs a target may name, each with the kpi column that defines it (kpi_targets reads their definitions).
-KPIS = {
-    "new_users": "kpi_daily.new_users",
-    "paid_new_users": "kpi_daily.paid_new_users",
-    "orders": "kpi_daily.orders",
-    "net_revenue": "kpi_daily.net_revenue",
-    "marketing_spend": "kpi_daily.marketing_spend",
-    "dau": "kpi_daily.dau",
-    "cac": "kpi_daily.cac",
-    "retention_d7": "kpi_retention_cohorts.retention_d7",
-    "nps": "kpi_survey_monthly.nps",
-}
-PER_CHANNEL = ("cac", "marketing_spend")
+CHANNEL_BY = "channel"
 PERIODS = ("month", "week")
 DIRECTIONS = ("at_least", "at_most")
 
@@ -40,19 +29,40 @@ class Target:
     owner: str
 
 
-def load_targets(path: Path | str | None = None, owners_path: Path | str | None = None) -> list[Target]:
+def target_kinds(manifest_path: Path | None = None) -> dict[str, KpiColumn]:
+    """The kpis a target may name (the `target` meta of the kpi columns), each with the column that defines it over
+    all channels; the same kind declared `by: channel` (see per_channel) measures one channel."""
+    kinds: dict[str, KpiColumn] = {}
+    for kpi in kpi_columns(manifest_path):
+        if kpi.target and not kpi.target.get("by"):
+            if kpi.target["name"] in kinds:
+                raise ConfigError(f"{kpi.where}: target {kpi.target['name']} is also {kinds[kpi.target['name']].where}")
+            kinds[kpi.target["name"]] = kpi
+    return kinds
+
+
+def per_channel(manifest_path: Path | None = None) -> tuple[str, ...]:
+    """The target kinds a target may name one channel of."""
+    return tuple(
+        sorted({k.target["name"] for k in kpi_columns(manifest_path) if (k.target or {}).get("by") == CHANNEL_BY})
+    )
+
+
+def load_targets(path: Path | str | None = None, manifest_path: Path | None = None) -> list[Target]:
     path = Path(path or TARGETS_PATH)
-    owners = load_owners(owners_path)
+    kinds, channelled = target_kinds(manifest_path), per_channel(manifest_path)
     targets = []
     for index, raw in enumerate(read_yaml(path).get("targets") or []):
         where = f"{path}: target #{index + 1} ({raw.get('name', 'unnamed')})"
-        if missing := [k for k in ("name", "kpi", "period", "target", "direction", "owner") if k not in raw]:
+        if missing := [k for k in ("name", "kpi", "period", "target", "direction") if k not in raw]:
             raise ConfigError(f"{where}: missing {', '.join(missing)}")
-        for key, allowed in (("kpi", KPIS), ("period", PERIODS), ("direction", DIRECTIONS), ("owner", owners)):
+        if "owner" in raw:
+            raise ConfigError(f"{where}: no owner here: a target's owner is its KPI column's (meta.owner)")
+        for key, allowed in (("kpi", kinds), ("period", PERIODS), ("direction", DIRECTIONS)):
             if raw[key] not in allowed:
                 raise ConfigError(f"{where}: {key} must be one of {', '.join(allowed)}")
-        if raw.get("channel") and raw["kpi"] not in PER_CHANNEL:
-            raise ConfigError(f"{where}: only {', '.join(PER_CHANNEL)} targets take a channel")
+        if raw.get("channel") and raw["kpi"] not in channelled:
+            raise ConfigError(f"{where}: only {', '.join(channelled)} targets take a channel")
         targets.append(
             Target(
                 raw["name"],
@@ -61,7 +71,7 @@ def load_targets(path: Path | str | None = None, owners_path: Path | str | None 
                 raw["period"],
                 float(raw["target"]),
                 raw["direction"],
-                raw["owner"],
+                kinds[raw["kpi"]].owner,
             )  # fmt: skip
         )
     names = [t.name for t in targets]

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from metrics_warehouse.alerting import engine
+from metrics_warehouse.alerting import config, engine
 from metrics_warehouse.alerting.config import Condition, Rule, load_rules
 from metrics_warehouse.alerting.rules import violations
 from metrics_warehouse.config_files import ConfigError
@@ -143,3 +143,23 @@ def test_anomaly_settings_come_from_the_defaults_the_file_and_the_rule(tmp_path)
         "select channel::text as subject, date as period, sum(spend) over (partition by channel::text order by date "
         "range between interval '6 days' preceding and current row) as value from kpi.kpi_channel_daily"
     )
+
+
+def test_the_project_rules_come_from_kpi_meta_the_rules_file_and_the_targets_file():
+    homes = {r.name: r for r in load_rules()}
+    assert homes["dau_anomaly"].kpi == {"table": "kpi.kpi_daily", "column": "dau"}
+    assert (homes["channel_cac_high"].measures, homes["channel_cac_high"].condition.threshold) == (
+        "kpi_channel_daily.cac",
+        300,
+    )
+    assert "target_off_track" in homes and "source_stale" in homes
+
+
+def test_a_rule_name_is_unique_across_the_rules_file_and_the_kpi_meta(tmp_path, monkeypatch):
+    path = tmp_path / "alert_rules.yml"
+    path.write_text("rules:\n  - {name: dau_anomaly, query: x, condition: {rows: any}, severity: info, owner: o}\n")
+    monkeypatch.setattr(config, "RULES_PATH", path)
+    with pytest.raises(
+        ConfigError, match=rf"duplicate rule name\(s\): dau_anomaly in {path}, .*kpi_daily\.yml: column dau"
+    ):
+        load_rules()

@@ -1,16 +1,20 @@
-"""The KPI alert rules (config/alert_rules.yml) against the dbt models they watch: every headline KPI has a rule learned
-from history with its direction and owner, and every column, table and drill-down metric a rule names exists."""
+"""The KPI alert rules (the `alert` meta of the kpi columns) against the dbt models they watch: every headline KPI has a
+rule learned from history with its direction and owner, and every column, table and drill-down metric a rule names
+exists; a meta alert naming a column its model lacks is refused."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
-from metrics_warehouse.alerting.config import load_rules
+from metrics_warehouse.alerting.config import _meta_rule, load_rules
 from metrics_warehouse.alerting.drilldown import SEGMENTS_TABLE
+from metrics_warehouse.config_files import ConfigError
+from metrics_warehouse.dbt.kpi_meta import KpiColumn, kpi_columns
 from metrics_warehouse.docs.dictionary import load_dictionary
-from metrics_warehouse.targets import KPIS as TARGET_KPIS
+from metrics_warehouse.targets import target_kinds
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADLINE_KPIS = {  # (table, column) -> the direction that matters
@@ -89,4 +93,13 @@ def test_every_anomaly_rule_and_target_kpi_measures_a_column_of_the_kpi_dictiona
     assert {name: column for name, column in measured.items() if column not in columns} == {}
     by = {f"{r.measures.split('.')[0]}.{r.kpi['by']}" for r in load_rules() if r.measures and (r.kpi or {}).get("by")}
     assert by and by <= columns
-    assert set(TARGET_KPIS.values()) <= columns
+    assert {kind.measures for kind in target_kinds().values()} <= columns
+
+
+def test_a_meta_alert_naming_a_column_its_model_lacks_is_refused() -> None:
+    [dau] = [kpi for kpi in kpi_columns() if kpi.measures == "kpi_daily.dau"]
+    with pytest.raises(ConfigError, match=r"kpi_daily\.yml: column dau: meta.alert: channel is no column of kpi_daily"):
+        _meta_rule(dau, {**dau.alerts[0], "by": "channel"})
+    with pytest.raises(ConfigError, match="unknown key"):
+        _meta_rule(dau, {**dau.alerts[0], "ownr": "finance"})
+    assert isinstance(dau, KpiColumn) and dau.owner == "product_analytics"

@@ -1,5 +1,5 @@
-"""KPI targets (config/targets.yml): the shipped file loads against the owner registry, and a bad target is refused
-with the file, the target and the reason."""
+"""KPI targets (config/targets.yml): the shipped file loads against the target kinds of the kpi columns' meta (a
+target's owner is its KPI column's), and a bad target is refused with the file, the target and the reason."""
 
 from __future__ import annotations
 
@@ -9,24 +9,29 @@ import pytest
 import yaml
 
 from metrics_warehouse.config_files import ConfigError
-from metrics_warehouse.targets import KPIS, PER_CHANNEL, load_targets
+from metrics_warehouse.owners import load_owners
+from metrics_warehouse.targets import load_targets, per_channel, target_kinds
 
-GOOD = {"name": "t1", "kpi": "cac", "channel": "douyin", "period": "month", "target": 150, "direction": "at_most",
-        "owner": "growth_marketing"}  # fmt: skip
+GOOD = {"name": "t1", "kpi": "cac", "channel": "douyin", "period": "month", "target": 150, "direction": "at_most"}
 
 
 def test_the_shipped_targets_load_and_name_known_kpis() -> None:
-    targets = load_targets()
-    assert targets and {t.kpi for t in targets} <= set(KPIS)
-    assert all(t.kpi in PER_CHANNEL for t in targets if t.channel)
+    targets, kinds = load_targets(), target_kinds()
+    assert targets and {t.kpi for t in targets} <= set(kinds)
+    assert all(t.kpi in per_channel() for t in targets if t.channel)
+    assert {t.name: t.owner for t in targets if t.owner != kinds[t.kpi].owner} == {}
+    assert {t.owner for t in targets} <= set(load_owners())
+    assert {"monthly_avg_dau": "product_analytics", "monthly_nps": "customer_experience"}.items() <= {
+        t.name: t.owner for t in targets
+    }.items()
 
 
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"kpi": "happiness"}, "kpi must be one of new_users"),
+        ({"kpi": "happiness"}, "kpi must be one of dau, new_users, orders"),
         ({"kpi": "orders"}, "only cac, marketing_spend targets take a channel"),
-        ({"owner": "nobody"}, "owner must be one of"),
+        ({"owner": "finance"}, "no owner here: a target's owner is its KPI column's"),
         ({"period": "year"}, "period must be one of month, week"),
         ({"direction": None}, "missing direction"),
     ],

@@ -209,6 +209,7 @@ final as (
         {{ safe_divide('gross_revenue - refunds', 'dau') }} as arpu,
         {{ safe_divide('gross_revenue - refunds', 'buyers') }} as arppu,
         {{ safe_divide('buyers', 'dau') }} as paying_rate,
+        {{ safe_divide('refunds', 'gross_revenue') }} as refund_rate,
 
         -- acquisition
         marketing_spend,

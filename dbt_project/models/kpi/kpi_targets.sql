@@ -1,6 +1,8 @@
 -- one row per (target_name, period_start): each target of config/targets.yml in every period of the reporting window
 -- A period's figures are to date (through as_of_date); sums are forecast to the period's end at their run rate,
 -- means and ratios are their own forecast.
+-- depends_on: {{ ref('kpi_daily') }}, {{ ref('kpi_channel_daily') }}, {{ ref('kpi_retention_cohorts') }},
+-- {{ ref('kpi_survey_monthly') }} (the models of the target kinds, measures below)
 
 with as_of as (
     select * from {{ ref('dim_reporting_window') }}
@@ -10,73 +12,14 @@ targets as (
     select * from {{ ref('stg_ops__targets') }}
 ),
 
-daily as (
-    select * from {{ ref('kpi_daily') }}
-),
-
-channel_daily as (
-    select * from {{ ref('kpi_channel_daily') }}
-),
-
-cohorts as (
-    select * from {{ ref('kpi_retention_cohorts') }}
-),
-
-surveys as (
-    select * from {{ ref('kpi_survey_monthly') }}
-),
-
--- every KPI a target can name as (date, kpi, channel, numerator, denominator); a NULL denominator means a sum
+-- every KPI a target can name (the `target` meta of the kpi columns, macros/kpi/target_kinds.sql) as
+-- (date, kpi, channel, numerator, denominator, is_sum); a sum's denominator is NULL
 measures as (
-    select
-        daily.date,
-        measure.kpi,
-        null::text as channel,
-        measure.numerator,
-        measure.denominator
-    from daily
-    cross join
-        lateral (
-            values
-            ('new_users', daily.new_users::numeric, null::numeric),
-            ('paid_new_users', daily.paid_new_users::numeric, null::numeric),
-            ('orders', daily.orders::numeric, null::numeric),
-            ('net_revenue', daily.net_revenue, null::numeric),
-            ('marketing_spend', daily.marketing_spend, null::numeric),
-            ('dau', daily.dau::numeric, 1::numeric),
-            ('cac', daily.marketing_spend, daily.paid_new_users::numeric)
-        ) as measure (kpi, numerator, denominator)
-    union all
-    select
-        channel_daily.date,
-        measure.kpi,
-        channel_daily.channel,
-        measure.numerator,
-        measure.denominator
-    from channel_daily
-    cross join
-        lateral (
-            values
-            ('marketing_spend', channel_daily.spend, null::numeric),
-            ('cac', channel_daily.spend, channel_daily.signups::numeric)
-        ) as measure (kpi, numerator, denominator)
-    union all
-    select
-        signup_date as date,
-        'retention_d7' as kpi,
-        null::text as channel,
-        retained_d7::numeric as numerator,
-        cohort_size::numeric as denominator
-    from cohorts
-    where retention_d7 is not null
-    union all
-    select
-        month_start as date,
-        'nps' as kpi,
-        null::text as channel,
-        100.0 * (promoters - detractors) as numerator,
-        nps_responses::numeric as denominator
-    from surveys
+    {{ target_measures() }}
+),
+
+kinds as (
+    {{ target_kind_rows() }}
 ),
 
 periods as (
@@ -126,15 +69,15 @@ judged as (
         periods.period_end - periods.period_start + 1 as days_in_period,
         periods.period_end <= as_of.as_of_date as complete,
         case
-            when targets.kpi in ('cac', 'dau', 'retention_d7', 'nps')
-                then {{ safe_divide('to_date.numerator', 'to_date.denominator') }}
-            else coalesce(to_date.numerator, 0)
+            when kinds.is_sum then coalesce(to_date.numerator, 0)
+            else {{ safe_divide('to_date.numerator', 'to_date.denominator') }}
         end as actual_to_date,
-        targets.kpi not in ('cac', 'dau', 'retention_d7', 'nps') as is_sum
+        kinds.is_sum
     from periods
     inner join targets on periods.target_name = targets.target_name
     inner join to_date
         on periods.target_name = to_date.target_name and periods.period_start = to_date.period_start
+    inner join kinds on targets.kpi = kinds.kpi
     cross join as_of
 ),
 

@@ -1,4 +1,6 @@
-"""Reading config/alert_rules.yml into dataclasses (validated, with file-named errors)."""
+"""The alert rules, validated, with errors naming their file: a KPI's rules from the `alert` meta of its column in its
+kpi model's YAML (metrics_warehouse.dbt.kpi_meta), the data-operations rules from config/alert_rules.yml, and
+target_off_track from config/targets.yml."""
 
 from __future__ import annotations
 
@@ -8,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from metrics_warehouse.config_files import ConfigError, read_yaml
+from metrics_warehouse.dbt.kpi_meta import KpiColumn, kpi_columns
 from metrics_warehouse.settings import CONFIG_DIR
+from metrics_warehouse.targets import TARGETS_PATH
 
 RULES_PATH = CONFIG_DIR / "alert_rules.yml"
 
@@ -136,44 +140,91 @@ def _anomaly(raw: dict[str, Any], where: str, defaults: dict[str, Any]) -> Condi
     )
 
 
-def load_rules(path: Path | None = None) -> list[Rule]:
-    path = Path(path or RULES_PATH)
-    data = read_yaml(path)
+# A KPI column's `alert` meta: these keys make its condition, the rest its rule (its owner is the column's).
+_CONDITION_KEYS = {*CONDITIONS, *ANOMALY_DEFAULTS, "days", "per_subject"}
+_META_RULE_KEYS = {"name", "description", "severity", "drilldown", "tags", "enabled", "query"}
+_SHORTHAND_KEYS = ("date_column", "by", "where", "sum_days")
+
+
+def _meta_rule(kpi: KpiColumn, alert: dict[str, Any]) -> dict[str, Any]:
+    """The rule an `alert` meta states, as alert_rules.yml would: named `<column>_anomaly` unless it says otherwise,
+    watching its column through the `kpi:` shorthand unless it brings its own `query` (then it measures the column)."""
+    where = f"{kpi.where}: meta.alert"
+    if unknown := set(alert) - _CONDITION_KEYS - _META_RULE_KEYS - set(_SHORTHAND_KEYS):
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    rule = {key: alert[key] for key in _META_RULE_KEYS if key in alert}
+    rule |= {"name": alert.get("name", f"{kpi.column}_anomaly"), "owner": kpi.owner}
+    rule["condition"] = {key: value for key, value in alert.items() if key in _CONDITION_KEYS}
+    shorthand = {key: alert[key] for key in _SHORTHAND_KEYS if key in alert}
+    if "query" in alert:
+        if shorthand:
+            raise ConfigError(f"{where}: a query alert takes none of {', '.join(_SHORTHAND_KEYS)}")
+        return rule | {"measures": kpi.measures}
+    named = {kpi.column, shorthand.get("date_column", "date"), *([shorthand["by"]] if "by" in shorthand else [])}
+    if missing := sorted(named - kpi.model_columns):
+        raise ConfigError(f"{where}: {', '.join(missing)} is no column of {kpi.model}")
+    return rule | {"kpi": {"table": f"kpi.{kpi.model}", "column": kpi.column, **shorthand}}
+
+
+def _rule(raw: dict[str, Any], where: str, anomaly_defaults: dict[str, Any]) -> Rule:
+    missing = [key for key in ("name", "condition", "severity", "owner") if key not in raw]
+    if missing or ("query" in raw) == ("kpi" in raw):
+        raise ConfigError(f"{where}: needs name, condition, severity, owner and exactly one of query / kpi")
+    if raw["severity"] not in SEVERITIES:
+        raise ConfigError(f"{where}: severity must be one of {', '.join(SEVERITIES)}")
+    condition = _condition(raw["condition"], where, anomaly_defaults)
+    query = raw["query"] if "query" in raw else kpi_query(raw["kpi"])
+    measures = raw.get("measures") or _measured(raw.get("kpi"))
+    if measures is not None and not _MEASURES.fullmatch(measures):
+        raise ConfigError(f"{where}: measures must name a kpi column as <kpi model>.<column>, not {measures!r}")
+    if condition.kind == "anomaly" and (raw.get("kpi") or {}).get("sum_days"):
+        condition = replace(condition, window=int(raw["kpi"]["sum_days"]))
+    if condition.kind in ("below_trailing_median", "drop_from_previous", "anomaly") and "period" not in query:
+        raise ConfigError(f"{where}: {condition.kind} needs a `period` column to order the values")
+    return Rule(
+        name=raw["name"],
+        query=query,
+        condition=condition,
+        severity=raw["severity"],
+        owner=raw["owner"],
+        description=raw.get("description", ""),
+        tags=tuple(raw.get("tags", ())),
+        enabled=bool(raw.get("enabled", True)),
+        drilldown=raw.get("drilldown"),
+        kpi=raw.get("kpi"),
+        measures=measures,
+    )
+
+
+def _file_rules(path: Path, data: dict[str, Any], anomaly_defaults: dict[str, Any]) -> list[tuple[str, Rule]]:
+    return [
+        (str(path), _rule(raw, f"{path}: rule #{index + 1} ({raw.get('name', 'unnamed')})", anomaly_defaults))
+        for index, raw in enumerate(data.get("rules") or [])
+    ]
+
+
+def load_rules(path: Path | str | None = None, manifest_path: Path | None = None) -> list[Rule]:
+    """The project's rules: every kpi column's `alert` meta, config/alert_rules.yml and the off-track rule of
+    config/targets.yml. With `path`, that rules file alone (a trial or a test of its own rules)."""
+    data = read_yaml(Path(path or RULES_PATH))
     if unknown := set(data.get("anomaly_defaults") or {}) - set(ANOMALY_DEFAULTS):
-        raise ConfigError(f"{path}: unknown anomaly_defaults key(s) {', '.join(sorted(unknown))}")
-    rules = []
-    for index, raw in enumerate(data.get("rules") or []):
-        where = f"{path}: rule #{index + 1} ({raw.get('name', 'unnamed')})"
-        missing = [key for key in ("name", "condition", "severity", "owner") if key not in raw]
-        if missing or ("query" in raw) == ("kpi" in raw):
-            raise ConfigError(f"{where}: needs name, condition, severity, owner and exactly one of query / kpi")
-        if raw["severity"] not in SEVERITIES:
-            raise ConfigError(f"{where}: severity must be one of {', '.join(SEVERITIES)}")
-        condition = _condition(raw["condition"], where, data.get("anomaly_defaults") or {})
-        query = raw["query"] if "query" in raw else kpi_query(raw["kpi"])
-        measures = raw.get("measures") or _measured(raw.get("kpi"))
-        if measures is not None and not _MEASURES.fullmatch(measures):
-            raise ConfigError(f"{where}: measures must name a kpi column as <kpi model>.<column>, not {measures!r}")
-        if condition.kind == "anomaly" and (raw.get("kpi") or {}).get("sum_days"):
-            condition = replace(condition, window=int(raw["kpi"]["sum_days"]))
-        if condition.kind in ("below_trailing_median", "drop_from_previous", "anomaly") and "period" not in query:
-            raise ConfigError(f"{where}: {condition.kind} needs a `period` column to order the values")
-        rules.append(
-            Rule(
-                name=raw["name"],
-                query=query,
-                condition=condition,
-                severity=raw["severity"],
-                owner=raw["owner"],
-                description=raw.get("description", ""),
-                tags=tuple(raw.get("tags", ())),
-                enabled=bool(raw.get("enabled", True)),
-                drilldown=raw.get("drilldown"),
-                kpi=raw.get("kpi"),
-                measures=measures,
-            )
+        raise ConfigError(f"{path or RULES_PATH}: unknown anomaly_defaults key(s) {', '.join(sorted(unknown))}")
+    defaults = data.get("anomaly_defaults") or {}
+    sourced = _file_rules(Path(path or RULES_PATH), data, defaults)
+    if path is None:
+        sourced += [
+            (kpi.where, _rule(_meta_rule(kpi, alert), f"{kpi.where}: meta.alert #{index + 1}", defaults))
+            for kpi in kpi_columns(manifest_path)
+            for index, alert in enumerate(kpi.alerts)
+        ]
+        # target_off_track judges what config/targets.yml defines (each row names its target's owner): it lives there
+        sourced += [(str(TARGETS_PATH), _rule(read_yaml(TARGETS_PATH)["alert"], f"{TARGETS_PATH}: alert", defaults))]
+    homes: dict[str, list[str]] = {}
+    for home, rule in sourced:
+        homes.setdefault(rule.name, []).append(home)
+    if duplicated := {name: where for name, where in homes.items() if len(where) > 1}:
+        raise ConfigError(
+            "duplicate rule name(s): "
+            + "; ".join(f"{name} in {', '.join(where)}" for name, where in duplicated.items())
         )
-    names = [r.name for r in rules]
-    if duplicated := sorted({n for n in names if names.count(n) > 1}):
-        raise ConfigError(f"{path}: duplicate rule name(s) {', '.join(duplicated)}")
-    return rules
+    return [rule for _, rule in sourced]

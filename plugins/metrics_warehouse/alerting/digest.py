@@ -19,7 +19,7 @@ from metrics_warehouse.docs.dictionary import load_dictionary
 from metrics_warehouse.owners import Owner, load_owners
 from metrics_warehouse.reporting.display import Vocabulary, change, show
 from metrics_warehouse.settings import load_settings
-from metrics_warehouse.targets import KPIS as TARGET_KPIS
+from metrics_warehouse.targets import target_kinds
 from metrics_warehouse.warehouse.connection import connect
 
 log = logging.getLogger(__name__)
@@ -112,7 +112,7 @@ def _target_line(vocab: Vocabulary, name: str, kpi: str, channel: str | None, fo
                  attainment, on_track: bool) -> str:  # fmt: skip
     """`  monthly_net_revenue: 净收入 Net revenue 预测 forecast ¥41,200.00 vs 至少 at least ¥45,000.00 (91.6%, 未达标
     OFF TRACK)`, with the channel of a per-channel target."""
-    table, column = TARGET_KPIS[kpi].split(".")
+    table, column = target_kinds()[kpi].measures.split(".")
     label = vocab.name(table, column) + (f" · {vocab.name('kpi_targets', 'channel')} {channel}" if channel else "")
     bound = {"at_least": "至少 at least", "at_most": "至多 at most"}[direction]
     return (

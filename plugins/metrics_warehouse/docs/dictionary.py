@@ -46,6 +46,9 @@ class Column:
     unit: str
     formula: str = ""
     null_when: str = ""
+    owner: str = ""  # a headline KPI's owner, alert rules and target kind (its meta: metrics_warehouse.dbt.kpi_meta)
+    alerts: str = ""
+    target: str = ""
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,17 @@ def _meta(node: dict) -> dict:
     return (node.get("config") or {}).get("meta") or {}
 
 
+def _alerts(column: str, meta: dict) -> str:
+    """`dau_anomaly (drop, critical)`, `channel_cac_high (above 300, warning)`: each rule the column's meta states."""
+    alerts = meta.get("alert") or []
+    shown = []
+    for alert in [alerts] if isinstance(alerts, dict) else alerts:
+        kind = next((key for key in ("anomaly", "above", "below") if key in alert), "")
+        condition = alert["anomaly"] if kind == "anomaly" else f"{kind} {alert.get(kind, '')}".strip()
+        shown.append(f"{alert.get('name', f'{column}_anomaly')} ({condition}, {alert.get('severity', '')})")
+    return "; ".join(shown)
+
+
 def _column(raw: dict) -> Column:
     meta = _meta(raw)
     return Column(
@@ -90,6 +104,10 @@ def _column(raw: dict) -> Column:
         unit=_text(meta.get("unit")),
         formula=_text(meta.get("formula")),
         null_when=_text(meta.get("null_when")),
+        owner=_text(meta.get("owner")),
+        alerts=_alerts(raw["name"], meta),
+        target=_text((meta.get("target") or {}).get("name"))
+        + (" (by channel)" if (meta.get("target") or {}).get("by") else ""),
     )
 
 
@@ -171,6 +189,15 @@ def _table_markdown(table: Table) -> list[str]:
             column.null_when,
         )
         lines.append("| " + " | ".join(_cell(cell) for cell in cells) + " |")
+    watched = [column for column in table.columns if column.owner]
+    if watched:
+        lines += ["", "Owner, alerts and target kind of its KPIs · 指标负责人、告警与考核目标:", ""]
+        lines += [
+            f"- `{c.name}`: owner `{c.owner}`; alert {c.alerts or '—'}; target `{c.target}`"
+            if c.target
+            else f"- `{c.name}`: owner `{c.owner}`; alert {c.alerts or '—'}"
+            for c in watched
+        ]
     return [*lines, ""]
 
 
