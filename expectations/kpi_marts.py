@@ -2,6 +2,7 @@
 channels, KPI sanity, a ledger that reconciles (enforced by its constraint, checked in the catalog)."""
 
 from great_expectations import expectations as gxe
+from great_expectations.expectations import Expectation
 
 from metrics_warehouse.quality.suites import Asset, Suite, critical, literal
 
@@ -12,6 +13,11 @@ KNOWN_CHANNELS = """
     union select channel from seeds.channel_aliases
     union select unnest(array['organic', 'unmapped'])
 """
+
+
+def _holds(name: str, flag: str, description: str) -> Expectation:
+    """A flag of a catalog query that must be true."""
+    return critical(name, gxe.ExpectColumnValuesToBeInSet(column=flag, value_set=[True], description=description))
 
 
 def _enforced_key(table: str, column: str) -> Asset:
@@ -35,20 +41,12 @@ def _enforced_key(table: str, column: str) -> Asset:
         target=table,
         query=query,
         expectations=[
-            critical(
-                f"{column}_not_null",
-                gxe.ExpectColumnValuesToBeInSet(
-                    column="not_null", value_set=[True], description=f"{table}.{column} is declared NOT NULL"
-                ),
-            ),
-            critical(
+            _holds(f"{column}_not_null", "not_null", f"{table}.{column} is declared NOT NULL"),
+            _holds(
                 f"{column}_unique",
-                gxe.ExpectColumnValuesToBeInSet(
-                    column="unique_index",
-                    value_set=[True],
-                    description=f"{table} has a unique index on {column} alone (a table built before its dbt "
-                    "`indexes` config has none: rebuild it with --full-refresh)",
-                ),
+                "unique_index",
+                f"{table} has a unique index on {column} alone (a table built before its dbt `indexes` config has "
+                "none: rebuild it with --full-refresh)",
             ),
         ],
     )
@@ -67,14 +65,7 @@ def _enforced_check(table: str, constraint: str) -> Asset:
         name=table.split(".")[1],
         target=table,
         query=query,
-        expectations=[
-            critical(
-                constraint,
-                gxe.ExpectColumnValuesToBeInSet(
-                    column="enforced", value_set=[True], description=f"{table} enforces its constraint {constraint}"
-                ),
-            )
-        ],
+        expectations=[_holds(constraint, "enforced", f"{table} enforces its constraint {constraint}")],
     )
 
 
