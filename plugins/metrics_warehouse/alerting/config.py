@@ -1,6 +1,6 @@
 """The alert rules, validated, with errors naming their file: a KPI's rules from the `alert` meta of its column in its
-kpi model's YAML (metrics_warehouse.dbt.kpi_meta), the data-operations rules from config/alert_rules.yml, and
-target_off_track from config/targets.yml."""
+kpi model's YAML (metrics_warehouse.dbt.kpi_meta; target_off_track is the alert of kpi_targets.on_track) and the
+data-operations rules from config/alert_rules.yml."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from typing import Any
 from metrics_warehouse.config_files import ConfigError, read_yaml
 from metrics_warehouse.dbt.kpi_meta import KpiColumn, kpi_columns
 from metrics_warehouse.settings import CONFIG_DIR
-from metrics_warehouse.targets import TARGETS_PATH
 
 RULES_PATH = CONFIG_DIR / "alert_rules.yml"
 
@@ -204,8 +203,8 @@ def _file_rules(path: Path, data: dict[str, Any], anomaly_defaults: dict[str, An
 
 
 def load_rules(path: Path | str | None = None, manifest_path: Path | None = None) -> list[Rule]:
-    """The project's rules: every kpi column's `alert` meta, config/alert_rules.yml and the off-track rule of
-    config/targets.yml. With `path`, that rules file alone (a trial or a test of its own rules)."""
+    """The project's rules: every kpi column's `alert` meta (target_off_track is kpi_targets.on_track's) and
+    config/alert_rules.yml. With `path`, that rules file alone (a trial or a test of its own rules)."""
     data = read_yaml(Path(path or RULES_PATH))
     if unknown := set(data.get("anomaly_defaults") or {}) - set(ANOMALY_DEFAULTS):
         raise ConfigError(f"{path or RULES_PATH}: unknown anomaly_defaults key(s) {', '.join(sorted(unknown))}")
@@ -217,8 +216,6 @@ def load_rules(path: Path | str | None = None, manifest_path: Path | None = None
             for kpi in kpi_columns(manifest_path)
             for index, alert in enumerate(kpi.alerts)
         ]
-        # target_off_track judges what config/targets.yml defines (each row names its target's owner): it lives there
-        sourced += [(str(TARGETS_PATH), _rule(read_yaml(TARGETS_PATH)["alert"], f"{TARGETS_PATH}: alert", defaults))]
     homes: dict[str, list[str]] = {}
     for home, rule in sourced:
         homes.setdefault(rule.name, []).append(home)
