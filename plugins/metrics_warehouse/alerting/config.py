@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from metrics_warehouse.config_files import ConfigError, read_yaml
-from metrics_warehouse.dbt.kpi_meta import KpiColumn, kpi_columns
+from metrics_warehouse.dbt.kpi_meta import KpiColumn, alert_name, kpi_columns
 from metrics_warehouse.settings import CONFIG_DIR
 
 RULES_PATH = CONFIG_DIR / "alert_rules.yml"
@@ -152,13 +152,13 @@ def _meta_rule(kpi: KpiColumn, alert: dict[str, Any]) -> dict[str, Any]:
     if unknown := set(alert) - _CONDITION_KEYS - _META_RULE_KEYS - set(_SHORTHAND_KEYS):
         raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
     rule = {key: alert[key] for key in _META_RULE_KEYS if key in alert}
-    rule |= {"name": alert.get("name", f"{kpi.column}_anomaly"), "owner": kpi.owner}
+    rule |= {"name": alert_name(kpi.column, alert), "owner": kpi.owner, "measures": kpi.measures}
     rule["condition"] = {key: value for key, value in alert.items() if key in _CONDITION_KEYS}
     shorthand = {key: alert[key] for key in _SHORTHAND_KEYS if key in alert}
     if "query" in alert:
         if shorthand:
             raise ConfigError(f"{where}: a query alert takes none of {', '.join(_SHORTHAND_KEYS)}")
-        return rule | {"measures": kpi.measures}
+        return rule
     named = {kpi.column, shorthand.get("date_column", "date"), *([shorthand["by"]] if "by" in shorthand else [])}
     if missing := sorted(named - kpi.model_columns):
         raise ConfigError(f"{where}: {', '.join(missing)} is no column of {kpi.model}")

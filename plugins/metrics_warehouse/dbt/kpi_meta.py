@@ -31,6 +31,11 @@ class KpiColumn:
         return f"{self.model}.{self.column}"
 
 
+def alert_name(column: str, alert: dict[str, Any]) -> str:
+    """The rule an `alert` meta states is named `<column>_anomaly` unless it names itself."""
+    return alert.get("name", f"{column}_anomaly")
+
+
 def kpi_columns(manifest_path: Path | None = None) -> list[KpiColumn]:
     """Every column of a kpi model whose meta gives an alert or a target (it must then give its owner), by model and
     in the order of the model's YAML (the digest lists a team's KPIs so)."""

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import yaml
 
+from metrics_warehouse.alerting.config import CONDITIONS
+from metrics_warehouse.dbt.kpi_meta import alert_name
 from metrics_warehouse.owners import load_owners
 from metrics_warehouse.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 
@@ -83,13 +85,14 @@ def _meta(node: dict) -> dict:
 
 
 def _alerts(column: str, meta: dict) -> str:
-    """`dau_anomaly (drop, critical)`, `channel_cac_high (above 300, warning)`: each rule the column's meta states."""
+    """`dau_anomaly (drop, critical)`, `channel_cac_high (above 300, warning)`: each rule the column's meta states,
+    with its condition as the rule loader reads it (its one key of CONDITIONS)."""
     alerts = meta.get("alert") or []
     shown = []
     for alert in [alerts] if isinstance(alerts, dict) else alerts:
-        kind = next((key for key in ("anomaly", "above", "below") if key in alert), "")
+        kind = next((key for key in CONDITIONS if key in alert), "")
         condition = alert["anomaly"] if kind == "anomaly" else f"{kind} {alert.get(kind, '')}".strip()
-        shown.append(f"{alert.get('name', f'{column}_anomaly')} ({condition}, {alert.get('severity', '')})")
+        shown.append(f"{alert_name(column, alert)} ({condition}, {alert.get('severity', '')})")
     return "; ".join(shown)
 
 
