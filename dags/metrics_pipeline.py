@@ -13,10 +13,13 @@
 6. `dbt` builds every model as its own task (Cosmos, `dbt build` per node in the task's own process: the model, its unit
    tests and data tests). A model or seed none of whose inputs changed since the last build is skipped (a run that
    brings only events skips what reads only feedback, surveys, spend or fx rates).
-7. `check_kpi_marts` validates the KPI marts; `publish` writes the HTML report; `record_dbt_build` then records what
+7. With `METRICS_ENGINE=spark`, `prepare_lake` (before dbt) copies the control tables the models read to the lake and
+   registers the new lake partitions in Spark, the dbt tasks build on the Spark cluster (`metrics_spark`), and
+   `publish_kpi` (after dbt) copies the kpi schema into the warehouse, which serves it as on PostgreSQL.
+8. `check_kpi_marts` validates the KPI marts; `publish` writes the HTML report; `record_dbt_build` then records what
    the build read (a build counts once its KPIs passed the gate and are published). The gates' tasks alert their
    failed checks at once.
-8. `evaluate_alert_rules` evaluates every rule in `config/alert_rules.yml` (as `metrics_checks` does hourly) once the
+9. `evaluate_alert_rules` evaluates every rule in `config/alert_rules.yml` (as `metrics_checks` does hourly) once the
    tasks before it are done, in every run: when the build was skipped or failed too.
 
 The warehouse is the Airflow connection `metrics_warehouse` (built from `METRICS_WAREHOUSE_URL` unless defined in Airflow);
@@ -33,9 +36,11 @@ from cosmos.constants import InvocationMode, LoadMode, TestBehavior, TestIndirec
 
 from metrics_warehouse import tasks
 from metrics_warehouse.contracts import SOURCE_NAMES
-from metrics_warehouse.dbt.manifest import ensure_manifest
-from metrics_warehouse.dbt.profile import warehouse_profile
-from metrics_warehouse.settings import DBT_PROJECT_DIR
+from metrics_warehouse.dbt.manifest import dbt_target, ensure_manifest
+from metrics_warehouse.dbt.profile import dbt_profile
+from metrics_warehouse.settings import DBT_PROJECT_DIR, load_settings
+
+ON_SPARK = load_settings().engine == "spark"
 
 RAW_ASSETS = {
     source: Asset(name=f"raw.{source}", uri=f"postgres://warehouse/metrics/raw/{source}", group="raw")
@@ -85,8 +90,8 @@ def metrics_pipeline():
         # dbt connects through the same Airflow connection as the other tasks (Cosmos writes the profile at run time).
         profile_config=ProfileConfig(
             profile_name="metrics_warehouse",
-            target_name="warehouse",
-            profile_mapping=warehouse_profile(tasks.WAREHOUSE_CONN_ID),
+            target_name=dbt_target(),
+            profile_mapping=dbt_profile(tasks.SPARK_CONN_ID if ON_SPARK else tasks.WAREHOUSE_CONN_ID),
         ),
         execution_config=ExecutionConfig(
             # dbt in the task's own process (dbtRunner), not a new Python process per model: 2-3 s less per task.
@@ -112,6 +117,14 @@ def metrics_pipeline():
         },
     )
 
+    @task
+    def prepare_lake() -> None:
+        tasks.prepare_lake(tasks.warehouse_url())
+
+    @task(trigger_rule="none_failed")  # after the dbt tasks, some of them skipped (nothing new for them)
+    def publish_kpi() -> None:
+        tasks.publish_kpi(tasks.warehouse_url())
+
     @task(trigger_rule="none_failed")  # after the dbt tasks, some of them skipped (nothing new for them)
     def check_kpi_marts() -> None:
         tasks.check_kpi_marts(tasks.warehouse_url(), run_id=get_current_context()["run_id"])
@@ -135,7 +148,12 @@ def metrics_pipeline():
     recorded = record_dbt_build(inputs)
     # The build is recorded last: a run killed before its KPI gate or report would otherwise leave a rerun that finds
     # nothing new and skips them.
-    incremental_relations >> inputs >> dbt >> check_kpi_marts() >> publish() >> recorded
+    gate = check_kpi_marts()
+    if ON_SPARK:
+        incremental_relations >> inputs >> prepare_lake() >> dbt >> publish_kpi() >> gate
+    else:
+        incremental_relations >> inputs >> dbt >> gate
+    gate >> publish() >> recorded
     # A teardown, so that it runs once the gates, the dbt tasks and the record are done whatever their outcome: a
     # short circuit (dbt_inputs_changed) skips every task after it but teardowns. It leaves the run's state to them.
     [*checked, dbt, recorded] >> evaluate_alert_rules().as_teardown()

@@ -9,7 +9,7 @@ from metrics_warehouse.quality.suites import Suite, critical, warning
 MONEY_EVENTS = "('purchase', 'refund')"
 
 
-def build(file_ids: list[int]) -> Suite:
+def build(file_ids: list[int], relation: str | None = None) -> Suite:
     amount = "r.payload -> 'properties' ->> 'amount'"
     columns = f"""
         r.event_id,
@@ -28,6 +28,7 @@ def build(file_ids: list[int]) -> Suite:
     """
     return raw_batch_suite(
         "events",
+        relation,
         file_ids,
         columns,
         [

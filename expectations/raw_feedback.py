@@ -7,7 +7,7 @@ from metrics_warehouse.quality.raw_batch import raw_batch_suite
 from metrics_warehouse.quality.suites import Suite, critical
 
 
-def build(file_ids: list[int]) -> Suite:
+def build(file_ids: list[int], relation: str | None = None) -> Suite:
     columns = f"""
         r.feedback_id,
         {sql.timestamp_ok("r.created_at")} as created_at_ok,
@@ -16,6 +16,7 @@ def build(file_ids: list[int]) -> Suite:
     """
     return raw_batch_suite(
         "feedback",
+        relation,
         file_ids,
         columns,
         [

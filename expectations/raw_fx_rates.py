@@ -7,7 +7,7 @@ from metrics_warehouse.quality.raw_batch import raw_batch_suite
 from metrics_warehouse.quality.suites import Suite, critical
 
 
-def build(file_ids: list[int]) -> Suite:
+def build(file_ids: list[int], relation: str | None = None) -> Suite:
     columns = f"""
         {sql.date_ok("r.date")} as date_ok,
         r.currency,
@@ -15,6 +15,7 @@ def build(file_ids: list[int]) -> Suite:
     """
     return raw_batch_suite(
         "fx_rates",
+        relation,
         file_ids,
         columns,
         [

@@ -7,7 +7,7 @@ from metrics_warehouse.quality.raw_batch import raw_batch_suite
 from metrics_warehouse.quality.suites import Suite, critical, warning
 
 
-def build(file_ids: list[int]) -> Suite:
+def build(file_ids: list[int], relation: str | None = None) -> Suite:
     columns = f"""
         r.channel,
         r.campaign_id,
@@ -21,6 +21,7 @@ def build(file_ids: list[int]) -> Suite:
     """
     return raw_batch_suite(
         "marketing_spend",
+        relation,
         file_ids,
         columns,
         [

@@ -7,7 +7,7 @@ from metrics_warehouse.quality.raw_batch import raw_batch_suite
 from metrics_warehouse.quality.suites import Suite, critical
 
 
-def build(file_ids: list[int]) -> Suite:
+def build(file_ids: list[int], relation: str | None = None) -> Suite:
     columns = f"""
         r.response_id,
         r.survey_id,
@@ -18,6 +18,7 @@ def build(file_ids: list[int]) -> Suite:
     """
     return raw_batch_suite(
         "surveys",
+        relation,
         file_ids,
         columns,
         [

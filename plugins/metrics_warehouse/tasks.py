@@ -2,6 +2,8 @@
 
 Every task gets the warehouse from the Airflow connection `metrics_warehouse` (`warehouse_url()`) and passes it on; the
 local runner defines that connection from METRICS_WAREHOUSE_URL, and a connection defined in Airflow takes its place.
+With METRICS_ENGINE=spark the models are built on the Spark cluster of the connection `metrics_spark` (`spark_url()`,
+from METRICS_SPARK_THRIFT_URL the same way); the warehouse stays the control plane and serves the published kpi schema.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 WAREHOUSE_CONN_ID = "metrics_warehouse"
+SPARK_CONN_ID = "metrics_spark"
 
 
 def warehouse_url() -> str:
@@ -26,6 +29,16 @@ def warehouse_url() -> str:
     from airflow.sdk import BaseHook
 
     return connection.from_airflow_connection(BaseHook.get_connection(WAREHOUSE_CONN_ID))
+
+
+def spark_url() -> str:
+    """The Thrift URL of the Airflow connection `metrics_spark` (METRICS_ENGINE=spark)."""
+    from airflow.sdk import BaseHook
+
+    from metrics_warehouse.spark.connection import thrift_url
+
+    conn = BaseHook.get_connection(SPARK_CONN_ID)
+    return thrift_url(conn.host, conn.port)
 
 
 def prepare_warehouse(url: str) -> None:
@@ -59,13 +72,18 @@ def ingest(url: str, source: str, load_id: str) -> dict:
 def create_incremental_relations(url: str) -> None:
     """On a new warehouse, an empty view for each incremental model whose unit tests run it as incremental (they read
     the existing relation's columns), made from its contract; its first build replaces the view with the table, as a
-    full build. A no-op on a warehouse that has them. Made here from the manifest, not by a dbt command: a dbt process
+    full build. A no-op on a warehouse that has them. On Spark, made there (`spark.lake_tables`). Made here from the manifest, not by a dbt command: a dbt process
     and its parse cost 8 s of the first run. (`dbt run --empty` would need every model upstream built and breaks
     `ref() as alias`; building the models in full here made the first run build them twice.)"""
     from psycopg import sql
 
     from metrics_warehouse.dbt.manifest import ensure_manifest, incremental_unit_tested
 
+    if load_settings().engine == "spark":
+        from metrics_warehouse.spark.lake_tables import create_empty_views
+
+        create_empty_views(spark_url(), incremental_unit_tested(ensure_manifest()))
+        return
     # Two runs on a new warehouse: one creates them, the other waits and finds them.
     with connection.connect(url, autocommit=True) as conn, connection.exclusive(conn, "first dbt build"):
         for relation in incremental_unit_tested(ensure_manifest()):
@@ -79,6 +97,21 @@ def create_incremental_relations(url: str) -> None:
             conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(relation.schema)))
             conn.execute(sql.SQL("create view {} as select {} where false").format(name, columns))
             log.info("created the empty view %s for the unit tests of %s", name.as_string(conn), relation.model)
+
+
+def prepare_lake(url: str) -> None:
+    """Before a Spark build: the control tables the models read copied from the warehouse to the lake, and every lake
+    table registered in Spark with the partitions loaded since."""
+    from metrics_warehouse.spark.lake_tables import register_lake
+
+    register_lake(url, spark_url(), load_settings().lake_dir)
+
+
+def publish_kpi(url: str) -> None:
+    """After a Spark build: the kpi schema copied into the warehouse, for BI, the gates, the report and the alerts."""
+    from metrics_warehouse.spark.publish import publish_kpi_schema
+
+    log.info("published %s", publish_kpi_schema(spark_url(), url))
 
 
 def dbt_inputs_changed(url: str) -> dict | None:

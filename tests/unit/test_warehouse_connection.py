@@ -6,7 +6,7 @@ import pytest
 from psycopg.conninfo import conninfo_to_dict
 
 from metrics_warehouse import tasks
-from metrics_warehouse.dbt.profile import warehouse_profile
+from metrics_warehouse.dbt.profile import dbt_profile
 from metrics_warehouse.warehouse.connection import airflow_connection
 
 URLS = [
@@ -24,7 +24,7 @@ def test_tasks_get_the_url_the_runner_defined(url: str, monkeypatch: pytest.Monk
 @pytest.mark.parametrize("url", URLS, ids=["tcp", "unix-socket"])
 def test_the_dbt_tasks_profile_is_the_same_connection(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AIRFLOW_CONN_METRICS_WAREHOUSE", airflow_connection(url))
-    mapping = warehouse_profile(tasks.WAREHOUSE_CONN_ID)
+    mapping = dbt_profile(tasks.WAREHOUSE_CONN_ID)
     assert mapping.can_claim_connection()
     profile, params = mapping.profile, conninfo_to_dict(url)
     assert (profile["host"], profile["user"], profile["dbname"]) == (params["host"], params["user"], params["dbname"])

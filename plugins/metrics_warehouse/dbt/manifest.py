@@ -16,29 +16,37 @@ from typing import NamedTuple
 
 from metrics_warehouse.dbt.command import DBT_EXECUTABLE
 from metrics_warehouse.dbt.project import project_files
-from metrics_warehouse.settings import DBT_PROJECT_DIR
+from metrics_warehouse.settings import DBT_PROJECT_DIR, load_settings
 
-# dbt's own runs write target/manifest.json; this one is written only here, whole (rename), so a reader never sees half.
-MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "dag" / "manifest.json"
+# dbt's own runs write target/manifest.json; these are written only here, whole (rename), so a reader never sees half.
+MANIFESTS_DIR = DBT_PROJECT_DIR / "target" / "dag"
+
+
+def dbt_target(engine: str | None = None) -> str:
+    """The output of profiles.yml the engine's builds use (METRICS_ENGINE when not given)."""
+    return "spark" if (engine or load_settings().engine) == "spark" else "warehouse"
 
 
 def _newest_source_change() -> float:
     return max(path.stat().st_mtime for path in project_files())
 
 
-def ensure_manifest() -> Path:
-    """Path of a manifest of the project as it is now, running `dbt parse` only when it is missing or older."""
-    if MANIFEST_PATH.exists() and MANIFEST_PATH.stat().st_mtime >= _newest_source_change():
-        return MANIFEST_PATH
-    MANIFEST_PATH.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=MANIFEST_PATH.parent) as scratch:
-        project = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+def ensure_manifest(target: str | None = None) -> Path:
+    """Path of a manifest of the project as it is now for a dbt target (the engine's: contracts' types and
+    incremental strategies differ), running `dbt parse` only when it is missing or older."""
+    target = target or dbt_target()
+    path = MANIFESTS_DIR / target / "manifest.json"
+    if path.exists() and path.stat().st_mtime >= _newest_source_change():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=path.parent) as scratch:
+        project = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), "--target", target]
         subprocess.run(
             [str(DBT_EXECUTABLE), "--quiet", "parse", *project, "--target-path", scratch, "--log-path", scratch],
             check=True,
         )
-        os.replace(Path(scratch) / "manifest.json", MANIFEST_PATH)
-    return MANIFEST_PATH
+        os.replace(Path(scratch) / "manifest.json", path)
+    return path
 
 
 def read_manifest(path: Path) -> dict:

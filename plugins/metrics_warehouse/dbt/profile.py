@@ -1,10 +1,15 @@
-"""dbt's profile for the DAG's Cosmos tasks, from the Airflow connection `metrics_warehouse` (the one the tasks read)."""
+"""dbt's profile for the DAG's Cosmos tasks, from the Airflow connection `metrics_warehouse` (the one the tasks read),
+or with METRICS_ENGINE=spark from the connection `metrics_spark` (a Thrift server)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from cosmos.profiles.base import BaseProfileMapping
 from cosmos.profiles.postgres.user_pass import PostgresUserPasswordProfileMapping
+from cosmos.profiles.spark.thrift import SparkThriftProfileMapping
+
+from metrics_warehouse.settings import load_settings
 
 
 class WarehouseProfileMapping(PostgresUserPasswordProfileMapping):
@@ -23,6 +28,10 @@ class WarehouseProfileMapping(PostgresUserPasswordProfileMapping):
         return "" if name == "password" and value is None else value
 
 
-def warehouse_profile(conn_id: str) -> WarehouseProfileMapping:
+def dbt_profile(conn_id: str) -> BaseProfileMapping:
+    """The profile of the engine's builds from the Airflow connection `conn_id`."""
     # schema: dbt's default target schema; every model folder sets its own (dbt_project.yml), as in profiles.yml.
-    return WarehouseProfileMapping(conn_id=conn_id, profile_args={"schema": "public", "threads": 2})
+    args = {"schema": "public", "threads": 2}
+    if load_settings().engine == "spark":
+        return SparkThriftProfileMapping(conn_id=conn_id, profile_args=args)
+    return WarehouseProfileMapping(conn_id=conn_id, profile_args=args)

@@ -47,12 +47,18 @@ class BuildInputs:
 
 def project_fingerprint(settings: Settings, project_dir: Path = DBT_PROJECT_DIR) -> str:
     """SHA-256 of every file of the dbt project (by relative path), of the KPI targets (kpi_targets reads them from
-    ops.targets) and of the settings its models read."""
+    ops.targets), of the settings its models read and of the engine that builds them."""
     digest = hashlib.sha256()
     for path in project_files(project_dir):
         digest.update(str(path.relative_to(project_dir)).encode() + b"\0" + path.read_bytes() + b"\0")
     digest.update(TARGETS_PATH.read_bytes() if TARGETS_PATH.exists() else b"")
-    for value in (settings.reporting_tz, settings.source_tz, settings.reporting_currency, settings.min_event_date):
+    for value in (
+        settings.reporting_tz,
+        settings.source_tz,
+        settings.reporting_currency,
+        settings.min_event_date,
+        settings.engine,
+    ):
         digest.update(f"{value}\0".encode())
     return digest.hexdigest()
 

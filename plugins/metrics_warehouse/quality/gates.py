@@ -8,14 +8,18 @@ marts (ledger held_because) and the rest of the batch goes on.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 from metrics_warehouse.contracts import SOURCES
 from metrics_warehouse.quality import checkpoints, results
+from metrics_warehouse.quality.lake_batch import staged_batch
 from metrics_warehouse.quality.results import GateResult
 from metrics_warehouse.quality.suites import Suite, load_module
+from metrics_warehouse.settings import load_settings
 from metrics_warehouse.warehouse.connection import connect
 
 log = logging.getLogger(__name__)
@@ -43,8 +47,8 @@ def check_raw_batch(url: str, source: str, run_id: str) -> GateResult:
         if not pending:  # before the suite is built: a run with nothing new never imports GX
             log.info("every %s file has its verdict, nothing to check", source)
             return GateResult(run_id=run_id, suite=f"raw_{source}", checked_at=datetime.now(UTC))
-        suite: Suite = load_module(f"raw_{source}").build([file_id for file_id, _ in pending])
-        gate, held = judge(url, suite, pending, run_id)
+        with raw_suite(url, source, pending) as suite:
+            gate, held = judge(url, suite, pending, run_id)
         # The results and the verdicts commit together: a run killed in between would leave checked files without
         # a verdict, and the next run would check them again.
         with conn.transaction():
@@ -57,6 +61,20 @@ def check_raw_batch(url: str, source: str, run_id: str) -> GateResult:
     if held:
         log.warning("%s: %d of %d files held back from the marts: %s", suite.name, len(held), len(pending), held)
     return gate
+
+
+@contextlib.contextmanager
+def raw_suite(url: str, source: str, files: list[tuple[int, date]]) -> Iterator[Suite]:
+    """The source's raw suite over these files (id, delivery date): their rows in raw.<source>, or on a lake (engine
+    spark) in a work table their lake files are staged into for as long as the suite runs."""
+    settings = load_settings()
+    build = load_module(f"raw_{source}").build
+    file_ids = [file_id for file_id, _ in files]
+    if settings.engine != "spark":
+        yield build(file_ids)
+        return
+    with staged_batch(url, settings.lake_dir, source, files) as relation:
+        yield build(file_ids, relation=relation)
 
 
 def judge(url: str, suite: Suite, files: list[tuple[int, date]], run_id: str) -> tuple[GateResult, dict[int, str]]:

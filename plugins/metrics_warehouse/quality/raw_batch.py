@@ -27,21 +27,24 @@ class VolumeBounds:
 
 def raw_batch_suite(
     source: str,
+    relation: str | None,
     file_ids: list[int],
     columns: str,
     row_expectations: list,
     volume: VolumeBounds | None = VolumeBounds(),
 ) -> Suite:
-    """A suite over the rows of raw.<source> in the files `file_ids` (ops.ingest_ledger).
+    """A suite over the rows of raw.<source> in the files `file_ids` (ops.ingest_ledger), read from `relation` when
+    given (a table shaped like raw.<source>: the batch staged from the lake, METRICS_ENGINE=spark).
 
     `columns` is the select list over `r` (the raw row); the batch adds delivery_date, file_id and line_number,
     which identify failing rows.
     """
+    relation = relation or f"raw.{source}"
     ids = ",".join(str(int(file_id)) for file_id in file_ids)
     batch = f"l.file_id = any('{{{ids}}}'::bigint[]) and l.source = {literal(source)} and not l.is_copy"
     rows = f"""
         select l.delivery_date, r.file_id, r.line_number, {columns}
-        from raw.{source} as r
+        from {relation} as r
         inner join ops.ingest_ledger as l on l.file_id = r.file_id
         where {batch}
     """
@@ -50,7 +53,7 @@ def raw_batch_suite(
             l.delivery_date,
             l.file_id,
             l.path,
-            (select count(*) from raw.{source} as r where r.file_id = l.file_id) - l.records_loaded
+            (select count(*) from {relation} as r where r.file_id = l.file_id) - l.records_loaded
                 as raw_rows_minus_loaded,
             (select count(*) from ops.quarantine as q where q.file_id = l.file_id) - l.records_quarantined
                 as quarantine_rows_minus_quarantined

@@ -15,7 +15,6 @@ from datetime import date, datetime
 import psycopg
 
 from metrics_warehouse.quality import gates, results
-from metrics_warehouse.quality.suites import load_module
 from metrics_warehouse.warehouse.connection import connect
 
 
@@ -77,8 +76,8 @@ def recheck(url: str, path: str, *, reason: str, by: str, run_id: str) -> list[R
     with connect(url) as conn:
         held = _held_at(conn, path)
     files = [(f.file_id, f.delivery_date) for f in held]
-    suite = load_module(f"raw_{held[0].source}").build([file_id for file_id, _ in files])
-    gate, still_held = gates.judge(url, suite, files, run_id)
+    with gates.raw_suite(url, held[0].source, files) as suite:
+        gate, still_held = gates.judge(url, suite, files, run_id)
     with connect(url) as conn:
         results.store(conn, gate, suite.source)
     if still_held:

@@ -15,7 +15,7 @@ import contextlib
 import logging
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
@@ -33,28 +33,47 @@ def work_table(url: str, name: str, query: str, split: str, shares: int | None =
     """The rows of `query` in a new table of the schema SCHEMA (its name), dropped on exit; `split` is an integer
     column of the rows. Raises the query's error (psycopg.Error) when it fails."""
     shares = shares or os.cpu_count() or 1
+    with _held_table(url, name) as (holder, table, held_name):
+        holder.execute(
+            sql.SQL("create unlogged table {} as select * from ({}) as q with no data").format(table, sql.SQL(query))
+        )
+        # Literals, not parameters: the query may contain a % of its own.
+        inserts = [
+            sql.SQL("insert into {} select * from ({}) as q where mod({}, {}) = {}").format(
+                table, sql.SQL(query), sql.Identifier(split), sql.Literal(shares), sql.Literal(share)
+            )
+            for share in range(shares)
+        ]
+        with ThreadPoolExecutor(shares, thread_name_prefix="work-table") as pool:
+            for future in [pool.submit(_insert, url, insert) for insert in inserts]:
+                future.result()
+        holder.execute(sql.SQL("analyze {}").format(table))
+        yield held_name
+
+
+@contextlib.contextmanager
+def filled_table(
+    url: str, name: str, columns: sql.Composable, fill: Callable[[psycopg.Connection, sql.Identifier], None]
+) -> Iterator[str]:
+    """A new table of the schema SCHEMA with these columns (`create table ... (<columns>)`, e.g. `like raw.events`),
+    filled by `fill(connection, table)` (rows from outside PostgreSQL: the lake, Spark); dropped on exit."""
+    with _held_table(url, name) as (holder, table, held_name):
+        holder.execute(sql.SQL("create unlogged table {} ({})").format(table, columns))
+        fill(holder, table)
+        holder.execute(sql.SQL("analyze {}").format(table))
+        yield held_name
+
+
+@contextlib.contextmanager
+def _held_table(url: str, name: str) -> Iterator[tuple[psycopg.Connection, sql.Identifier, str]]:
+    """A name for a work table, held by a session advisory lock on the yielded connection; the table is dropped on
+    exit."""
     name = f"{name}_{uuid.uuid4().hex[:8]}"
     table = sql.Identifier(SCHEMA, name)
     with connect(url, autocommit=True) as holder, exclusive(holder, lock_name(name)):
         _drop_orphans(holder)
         try:
-            holder.execute(
-                sql.SQL("create unlogged table {} as select * from ({}) as q with no data").format(
-                    table, sql.SQL(query)
-                )
-            )
-            # Literals, not parameters: the query may contain a % of its own.
-            inserts = [
-                sql.SQL("insert into {} select * from ({}) as q where mod({}, {}) = {}").format(
-                    table, sql.SQL(query), sql.Identifier(split), sql.Literal(shares), sql.Literal(share)
-                )
-                for share in range(shares)
-            ]
-            with ThreadPoolExecutor(shares, thread_name_prefix="work-table") as pool:
-                for future in [pool.submit(_insert, url, insert) for insert in inserts]:
-                    future.result()
-            holder.execute(sql.SQL("analyze {}").format(table))
-            yield name
+            yield holder, table, name
         finally:
             try:
                 holder.execute(sql.SQL("drop table if exists {}").format(table))
