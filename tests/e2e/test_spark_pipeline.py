@@ -1,0 +1,156 @@
+"""metrics_pipeline on Apache Spark (METRICS_ENGINE=spark) against the same runs on PostgreSQL.
+
+The real DAG under `python -m metrics_local run` in both: on Spark, ingestion writes the lake, the gates judge the
+batch, dbt builds every model on the local standalone cluster (master, two workers, Thrift server; the session's
+`spark_cluster`) and the kpi schema is published to the run's PostgreSQL warehouse, which the comparison reads as BI
+tools do. Every kpi table must equal PostgreSQL's: counts and other exact values equal, money within 1e-6 relative,
+ratios within 1e-9, NULL exactly where PostgreSQL has NULL (tests/spark_compare.py).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from metrics_local.sample import generate
+from tests.e2e import killed_runs
+from tests.e2e.conftest import pipeline_env, run_pipeline
+from tests.e2e.test_bad_inputs import landing_with_catalogue
+from tests.spark_compare import compare_tables, kpi_column_kinds, pg_table
+
+pytestmark = pytest.mark.e2e
+
+# What the control plane records of each file and bad record, whichever engine builds the models.
+LEDGER = """
+    select path, source, status, message, records_read, records_loaded, records_quarantined, records_skipped,
+        held_because
+    from ops.ingest_ledger
+"""
+QUARANTINE = "select path, line_number, reason, message, raw_record from ops.quarantine"
+
+
+def spark_env(landing: Path, url: str, root: Path, cluster) -> dict[str, str]:
+    return {
+        **pipeline_env(landing, url, root),
+        "METRICS_ENGINE": "spark",
+        "METRICS_SPARK_THRIFT_URL": cluster.thrift_url,
+        "METRICS_LAKE_DIR": str(root / "lake"),
+    }
+
+
+def run_ok(env: dict[str, str], log: Path) -> None:
+    result = run_pipeline(env)
+    log.write_text(result.stdout + result.stderr)
+    assert result.returncode == 0, f"the pipeline failed: log in {log}\n{result.stdout[-3000:]}"
+
+
+def kpi_differences(pg_url: str, spark_url: str) -> dict[str, list[str]]:
+    """Every kpi table of the PostgreSQL run against the one the Spark run published (empty lists: equal)."""
+    return {
+        model: compare_tables(pg_table(pg_url, "kpi", model), pg_table(spark_url, "kpi", model), kinds)[:10]
+        for model, kinds in kpi_column_kinds().items()
+    }
+
+
+def kpi_columns(url: str) -> list[tuple]:
+    with psycopg.connect(url) as conn:
+        return conn.execute(
+            """
+            select table_name, ordinal_position, column_name, data_type, numeric_precision, numeric_scale
+            from information_schema.columns where table_schema = 'kpi' order by 1, 2
+            """
+        ).fetchall()
+
+
+def rows(url: str, query: str) -> list[tuple]:
+    with psycopg.connect(url) as conn:
+        return sorted(conn.execute(query).fetchall(), key=repr)
+
+
+def hold_back_last_delivery(landing: Path, away: Path) -> Path:
+    """Move the newest delivery date's folders of every source out of the landing zone (its day arrives later)."""
+    last = max(folder.name for folder in landing.glob("*/????-??-??"))
+    for folder in landing.glob(f"*/{last}"):
+        shutil.move(folder, away / folder.parent.name / last)
+    return away
+
+
+def deliver(away: Path, landing: Path) -> None:
+    for folder in away.glob("*/????-??-??"):
+        shutil.move(folder, landing / folder.parent.name / folder.name)
+
+
+@pytest.fixture(scope="module")
+def sample_runs(spark_cluster, tmp_path_factory, new_database):
+    """The e2e sample (28 days, 600 users) without its last day, on both engines; then that day, on both again."""
+    root = tmp_path_factory.mktemp("spark")
+    landing = root / "landing"
+    generate(landing, days=28, users=600, progress=False)
+    away = hold_back_last_delivery(landing, root / "later")
+    spark_cluster.reset()
+    with new_database(create=False) as pg_url, new_database(create=False) as spark_url:
+        pg, spark = pipeline_env(landing, pg_url, root / "pg"), spark_env(landing, spark_url, root / "sp", spark_cluster)
+        run_ok(pg, root / "pg-1.log")
+        run_ok(spark, root / "spark-1.log")
+        first = kpi_differences(pg_url, spark_url)
+        deliver(away, landing)
+        run_ok(pg, root / "pg-2.log")
+        run_ok(spark, root / "spark-2.log")
+        yield {"first": first, "pg_url": pg_url, "spark_url": spark_url, "root": root}
+
+
+def test_both_workers_of_the_cluster_ran_tasks(sample_runs, spark_cluster) -> None:
+    tasks = spark_cluster.tasks_per_worker()
+    assert len(tasks) == 2 and all(count > 0 for count in tasks.values()), tasks
+
+
+def test_every_kpi_table_equals_postgresql(sample_runs) -> None:
+    assert {model: diff for model, diff in sample_runs["first"].items() if diff} == {}
+
+
+def test_a_new_day_gives_what_a_full_build_gives(sample_runs) -> None:
+    """The second run builds incrementally on Spark (the new day's partitions and the lookback); PostgreSQL's run of
+    the same files is the reference."""
+    differences = kpi_differences(sample_runs["pg_url"], sample_runs["spark_url"])
+    assert {model: diff for model, diff in differences.items() if diff} == {}
+
+
+def test_the_published_kpi_schema_has_postgresql_s_tables_columns_and_types(sample_runs) -> None:
+    assert kpi_columns(sample_runs["spark_url"]) == kpi_columns(sample_runs["pg_url"])
+
+
+def test_the_control_plane_records_the_same_files_and_records(sample_runs) -> None:
+    for query in (LEDGER, QUARANTINE):
+        assert rows(sample_runs["spark_url"], query) == rows(sample_runs["pg_url"], query)
+
+
+@pytest.fixture(scope="module")
+def catalogue_runs(spark_cluster, tmp_path_factory, new_database):
+    """The catalogue of bad inputs over a small sample: a clean run on PostgreSQL; on Spark a run killed while dbt
+    builds on the cluster, then a rerun."""
+    root = tmp_path_factory.mktemp("spark-catalogue")
+    landing = landing_with_catalogue(root)
+    spark_cluster.reset()
+    with new_database(create=False) as pg_url, new_database(create=False) as spark_url:
+        run_ok(pipeline_env(landing, pg_url, root / "pg"), root / "pg.log")
+        env = spark_env(landing, spark_url, root / "sp", spark_cluster)
+        killed = killed_runs.run(env, root / "killed.log", kill_at=KILL_AT_SECONDS)
+        run_ok(env, root / "rerun.log")
+        yield {"pg_url": pg_url, "spark_url": spark_url, "killed": killed}
+
+
+KILL_AT_SECONDS = 150  # into the dbt tasks on the cluster (ingestion and the gates take about a minute)
+
+
+def test_bad_inputs_and_a_killed_run_give_postgresql_s_kpi_tables(catalogue_runs) -> None:
+    assert catalogue_runs["killed"].returncode is None, "the run ended before the kill: kill it earlier"
+    differences = kpi_differences(catalogue_runs["pg_url"], catalogue_runs["spark_url"])
+    assert {model: diff for model, diff in differences.items() if diff} == {}, catalogue_runs["killed"].running
+
+
+def test_bad_inputs_are_recorded_as_on_postgresql(catalogue_runs) -> None:
+    for query in (LEDGER, QUARANTINE, "select path, reason from ops.landing_skipped"):
+        assert rows(catalogue_runs["spark_url"], query) == rows(catalogue_runs["pg_url"], query)
