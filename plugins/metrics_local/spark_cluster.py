@@ -315,7 +315,9 @@ def _check_java() -> None:
     """Spark's launcher takes $JAVA_HOME/bin/java, else the java on PATH."""
     java_home = os.environ.get("JAVA_HOME")
     if not (Path(java_home, "bin", "java").exists() if java_home else shutil.which("java")):
-        raise SparkClusterError("Spark needs Java 17: `make spark-start` installs it (apt), or set JAVA_HOME to a JDK's")
+        raise SparkClusterError(
+            "Spark needs Java 17: `make spark-start` installs it (apt), or set JAVA_HOME to a JDK's"
+        )
 
 
 def _is_spark_jvm(pid: int, main_class: str) -> bool:
