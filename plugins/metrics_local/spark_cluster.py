@@ -28,11 +28,14 @@ from metrics_warehouse.settings import PROJECT_ROOT, VAR_DIR
 SPARK_VENV = PROJECT_ROOT / ".venv-spark"
 HOST = "127.0.0.1"
 WORKERS = 2
+# Ports from METRICS_SPARK_MASTER_PORT on: the master's, then the web UIs of the master, the workers and the Thrift server.
+MASTER_PORTS = WORKERS + 3
 # Each worker offers one core and 1 GB; the Thrift server asks for one executor of that size per worker.
 WORKER_CORES, WORKER_MEMORY = 1, "1g"
 DRIVER_MEMORY = "1g"
 START_TIMEOUT = 180.0  # seconds; a cold start on two cores takes about 20
 STOP_GRACE = 20.0  # seconds from SIGTERM to SIGKILL
+DEBIAN_JAVA = "/usr/bin/java"  # the Makefile's rule installs it (apt) when missing
 
 MASTER_CLASS = "org.apache.spark.deploy.master.Master"
 WORKER_CLASS = "org.apache.spark.deploy.worker.Worker"
@@ -45,17 +48,18 @@ class SparkClusterError(RuntimeError):
 
 @dataclass(frozen=True)
 class SparkCluster:
-    """The cluster kept in `state_dir`. The master listens on `master_port`, the web UIs of the master, the workers and
-    the Thrift server's application on the ports after it (so that none lands on Airflow's 8080), dbt on `thrift_port`."""
+    """The cluster kept in `state_dir`. Clients (dbt) connect to the Thrift server on `port`; the master listens on
+    `master_port`, and the web UIs of the master, the workers and the Thrift server's application on the ports after it
+    (so that none lands on Airflow's 8080)."""
 
     state_dir: Path
     master_port: int = 7077
-    thrift_port: int = 10000
+    port: int = 10000
     host: str = HOST
 
     @property
     def thrift_url(self) -> str:
-        return f"thrift://{self.host}:{self.thrift_port}"
+        return f"thrift://{self.host}:{self.port}"
 
     @property
     def master_url(self) -> str:
@@ -70,7 +74,7 @@ class SparkCluster:
 
     @property
     def thrift_ui_port(self) -> int:
-        return self.master_port + 2 + WORKERS
+        return self.master_port + MASTER_PORTS - 1
 
     @property
     def processes(self) -> tuple[str, ...]:
@@ -115,13 +119,11 @@ class SparkCluster:
             return self._recorded().thrift_url, False
         self.stop()  # a part left over from a crash
         spark_home = _spark_home()
-        _check_java()
+        check_java()
         self._check_ports_free()
         for folder in ("logs", "conf", "tmp", "work"):
             (self.state_dir / folder).mkdir(parents=True, exist_ok=True)
-        (self.state_dir / "ports.json").write_text(
-            json.dumps({"master_port": self.master_port, "thrift_port": self.thrift_port})
-        )
+        (self.state_dir / "ports.json").write_text(json.dumps({"master_port": self.master_port, "port": self.port}))
         env = self._env(spark_home)
         try:
             self._launch("master", spark_home, env)
@@ -132,8 +134,8 @@ class SparkCluster:
             self._launch("thrift", spark_home, env)
             self._wait(f"{WORKERS} ALIVE workers", lambda: self.alive_workers() == WORKERS, self.processes, timeout)
             self._wait(
-                f"the Thrift server on port {self.thrift_port} with an executor on each worker",
-                lambda: _answers(self.thrift_port) and len(self._executor_tasks()) == WORKERS,
+                f"the Thrift server on port {self.port} with an executor on each worker",
+                lambda: _answers(self.port) and len(self._executor_tasks()) == WORKERS,
                 self.processes,
                 timeout,
             )
@@ -180,7 +182,7 @@ class SparkCluster:
                 "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={state / 'metastore_db'};create=true",
                 "spark.driver.extraJavaOptions": f"-Dderby.system.home={state}",
             }
-            hive = {"hive.server2.thrift.port": self.thrift_port, "hive.server2.thrift.bind.host": self.host}
+            hive = {"hive.server2.thrift.port": self.port, "hive.server2.thrift.bind.host": self.host}
             return [
                 str(spark_home / "bin" / "spark-submit"),
                 *("--master", self.master_url, "--class", THRIFT_CLASS, "--name", "Thrift JDBC/ODBC Server"),
@@ -241,9 +243,9 @@ class SparkCluster:
 
     def _check_ports_free(self) -> None:
         ports = {
-            "METRICS_SPARK_PORT (the Thrift server)": [self.thrift_port],
+            "METRICS_SPARK_PORT (the Thrift server)": [self.port],
             "METRICS_SPARK_MASTER_PORT (the master and, after it, the web UIs)": list(
-                range(self.master_port, self.thrift_ui_port + 1)
+                range(self.master_port, self.master_port + MASTER_PORTS)
             ),
         }
         for setting, numbers in ports.items():
@@ -300,7 +302,7 @@ def local_cluster(env: Mapping[str, str] | None = None) -> SparkCluster:
     return SparkCluster(
         state_dir=VAR_DIR / "spark",
         master_port=int(env.get("METRICS_SPARK_MASTER_PORT") or SparkCluster.master_port),
-        thrift_port=int(env.get("METRICS_SPARK_PORT") or SparkCluster.thrift_port),
+        port=int(env.get("METRICS_SPARK_PORT") or SparkCluster.port),
     )
 
 
@@ -311,8 +313,8 @@ def _spark_home() -> Path:
     return homes[0].parents[1]
 
 
-def _check_java() -> None:
-    """Spark's launcher takes $JAVA_HOME/bin/java, else the java on PATH."""
+def check_java() -> None:
+    """Raise when there is no Java to run Spark: its launcher takes $JAVA_HOME/bin/java, else the java on PATH."""
     java_home = os.environ.get("JAVA_HOME")
     if not (Path(java_home, "bin", "java").exists() if java_home else shutil.which("java")):
         raise SparkClusterError(
