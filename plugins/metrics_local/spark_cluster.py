@@ -336,11 +336,20 @@ def _group(pgid: int) -> list[psutil.Process]:
     members = []
     for process in psutil.process_iter():
         try:
-            if os.getpgid(process.pid) == pgid and process.status() != psutil.STATUS_ZOMBIE:
+            if os.getpgid(process.pid) == pgid and _live(process):
                 members.append(process)
         except (ProcessLookupError, psutil.NoSuchProcess):
             continue
     return members
+
+
+def _live(process: psutil.Process) -> bool:
+    """Whether a process still runs: a JVM's main thread ends (a zombie in /proc) while its other threads shut down and
+    hold its ports."""
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE or process.num_threads() > 1
+    except psutil.NoSuchProcess:
+        return False
 
 
 def _signal_group(pgid: int, signum: int) -> None:
