@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import psutil
@@ -55,6 +57,14 @@ def test_a_query_over_thrift_runs_tasks_on_both_workers(spark_cluster: SparkClus
 def test_a_second_start_reuses_the_running_cluster(spark_cluster: SparkCluster) -> None:
     pids = spark_cluster.pids()
     assert spark_cluster.start() == (spark_cluster.thrift_url, False)
+    other_ports = SparkCluster(spark_cluster.state_dir, master_port=7077, port=10000)
+    assert other_ports.start() == (spark_cluster.thrift_url, False)  # the running cluster's ports, not the asked ones
+    # The command line of make spark-start and of the status, in the same var folder and on the default ports.
+    env = {name: value for name, value in os.environ.items() if not name.startswith("METRICS_SPARK_")}
+    for action in ("start", "status"):
+        command = [sys.executable, "-m", "metrics_local", "spark", action]
+        done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+        assert spark_cluster.thrift_url in done.stdout
     assert spark_cluster.pids() == pids
 
 
