@@ -136,7 +136,7 @@ class SparkCluster:
             self._wait(f"{WORKERS} ALIVE workers", lambda: self.alive_workers() == WORKERS, self.processes, deadline)
             self._wait(
                 f"the Thrift server on port {self.port} with an executor on each worker",
-                lambda: _answers(self.port) and len(self._executor_tasks()) == WORKERS,
+                lambda: _answers(self.host, self.port) and len(self._executor_tasks()) == WORKERS,
                 self.processes,
                 deadline,
             )
@@ -249,7 +249,7 @@ class SparkCluster:
             ),
         }
         for setting, numbers in ports.items():
-            if taken := [port for port in numbers if _answers(port)]:
+            if taken := [port for port in numbers if _answers(self.host, port)]:
                 raise SparkClusterError(f"port {taken[0]} on {self.host} is in use: set {setting} to free ones")
 
     # -- what the cluster reports ------------------------------------------------------------------------------------
@@ -367,10 +367,10 @@ def _reap(pid: int) -> None:
         pass
 
 
-def _answers(port: int) -> bool:
+def _answers(host: str, port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(1)
-        return sock.connect_ex((HOST, port)) == 0
+        return sock.connect_ex((host, port)) == 0
 
 
 def _get_json(url: str):

@@ -1,5 +1,6 @@
 """The local Spark standalone cluster: two ALIVE workers that both run a query's tasks, sent over the Thrift server as dbt
-sends its SQL; a second start reuses the running cluster; stopping leaves no JVM behind, and it starts again."""
+sends its SQL; a second start reuses the running cluster; a start that cannot succeed says why (the setting to change, the
+log to read); stopping leaves no JVM behind, and it starts again."""
 
 from __future__ import annotations
 
@@ -80,7 +81,16 @@ def test_a_start_on_taken_ports_names_the_setting_to_change(spark_cluster: Spark
     assert processes_in(tmp_path) == []
 
 
-def test_a_stale_pid_file_is_cleaned(spark_cluster: SparkCluster, tmp_path: Path) -> None:
+@pytest.mark.usefixtures("spark_cluster")  # .venv-spark and Java
+def test_a_process_that_ends_while_starting_is_named_with_its_log(tmp_path: Path) -> None:
+    unbindable = SparkCluster(tmp_path / "spark", host="192.0.2.1")  # TEST-NET-1: no interface of this machine has it
+    with pytest.raises(SparkClusterError, match="the Spark master process ended while starting") as failed:
+        unbindable.start()
+    assert str(unbindable.log("master")) in str(failed.value) and "BindException" in str(failed.value)
+    assert unbindable.pids() == dict.fromkeys(unbindable.processes) and processes_in(tmp_path) == []
+
+
+def test_a_stale_pid_file_is_cleaned(tmp_path: Path) -> None:
     stopped = SparkCluster(tmp_path / "spark")
     stopped.state_dir.mkdir()
     (stopped.state_dir / "master.pid").write_text(str(os.getpid()))  # alive, but not a Spark master
