@@ -6,12 +6,16 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.synced
 BI_VENV := .venv-bi
 BI_STAMP := $(BI_VENV)/.synced
+SPARK_VENV := .venv-spark
+SPARK_STAMP := $(SPARK_VENV)/.synced
 CHROMIUM := /usr/bin/chromium
+JAVA := /usr/bin/java
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .DEFAULT_GOAL := help
 .PHONY: help venv sample demo run backfill held release airflow test test-unit soak lint format bench \
-        warehouse-start warehouse-stop docs clean lock bi bi-venv bi-export bi-resave bi-lock
+        warehouse-start warehouse-stop docs clean lock bi bi-venv bi-export bi-resave bi-lock \
+        spark-venv spark-start spark-stop spark-lock
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -36,6 +40,18 @@ $(CHROMIUM):
 	$(SUDO) apt-get install -y --no-install-recommends chromium chromium-driver || \
 	  ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium chromium-driver)
 
+# Spark's server side (METRICS_ENGINE=spark): pyspark's jars and launchers, kept out of .venv (the Spark provider's
+# pyspark-client clashes with it). Its sdist builds a wheel once (about a minute), then comes from uv's cache.
+$(SPARK_STAMP): spark/requirements.lock | $(STAMP)
+	test -x $(SPARK_VENV)/bin/python || $(PYTHON) -m venv $(SPARK_VENV)
+	$(BIN)/uv pip sync --quiet --python $(SPARK_VENV)/bin/python spark/requirements.lock
+	touch $(SPARK_STAMP)
+
+# The local Spark cluster runs on Debian's headless Java 17 (Spark 4 needs 17 or later).
+$(JAVA):
+	$(SUDO) apt-get install -y --no-install-recommends openjdk-17-jre-headless || \
+	  ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends openjdk-17-jre-headless)
+
 bi-venv: $(BI_STAMP)  ## create Superset's virtual environment (.venv-bi) from bi/requirements.lock
 
 bi: $(STAMP) $(BI_STAMP)  ## Superset with the dashboards on http://127.0.0.1:8088 (METRICS_BI_PORT), as the read-only BI role
@@ -49,6 +65,11 @@ bi-resave: $(STAMP) $(BI_STAMP) $(CHROMIUM)  ## save every chart again in Supers
 
 bi-lock: $(STAMP)  ## re-resolve bi/requirements.in into bi/requirements.lock
 	$(BIN)/uv pip compile --quiet bi/requirements.in -o bi/requirements.lock --python-version 3.11
+
+spark-venv: $(SPARK_STAMP)  ## create Spark's virtual environment (.venv-spark) from spark/requirements.lock
+
+spark-lock: $(STAMP)  ## re-resolve spark/requirements.in into spark/requirements.lock
+	$(BIN)/uv pip compile --quiet spark/requirements.in -o spark/requirements.lock --python-version 3.11
 
 lock: $(STAMP)  ## re-resolve requirements.in (runtime) and requirements-dev.in (tooling, within the runtime pins)
 	$(BIN)/uv pip compile --quiet requirements.in -o requirements.lock --python-version 3.11
@@ -81,6 +102,12 @@ warehouse-start: $(STAMP)  ## start the embedded PostgreSQL (var/pgdata) and pri
 warehouse-stop: $(STAMP)  ## stop the embedded PostgreSQL
 	$(BIN)/python -m metrics_local warehouse stop
 
+spark-start: $(STAMP) $(SPARK_STAMP) $(JAVA)  ## start the local Spark cluster (master, 2 workers, Thrift server; var/spark) and print its Thrift URL
+	$(BIN)/python -m metrics_local spark start
+
+spark-stop: $(STAMP)  ## stop the local Spark cluster
+	$(BIN)/python -m metrics_local spark stop
+
 lint: $(STAMP)  ## ruff (with Airflow AIR rules) and sqlfluff (no database: macros are linted where models use them)
 	$(BIN)/ruff check plugins dags tests expectations bi
 	$(BIN)/ruff format --check plugins dags tests expectations bi
@@ -90,8 +117,9 @@ format: $(STAMP)  ## apply ruff's formatter and fixes
 	$(BIN)/ruff format plugins dags tests expectations bi
 	$(BIN)/ruff check --fix plugins dags tests expectations bi
 
-# Two workers (pytest-xdist); tests/conftest.py keeps the tests that share a pipeline run on one of them.
-test: $(STAMP) $(BI_STAMP) $(CHROMIUM) lint  ## lint, then the whole test suite (unit, integration, e2e) on two workers
+# Two workers (pytest-xdist); tests/conftest.py keeps the tests that share a pipeline run on one of them. Java is not a
+# prerequisite: the Spark tests ask make for it and skip, saying why, when it cannot be had.
+test: $(STAMP) $(BI_STAMP) $(SPARK_STAMP) $(CHROMIUM) lint  ## lint, then the whole test suite (unit, integration, e2e) on two workers
 	$(BIN)/python -m pytest --numprocesses 2
 
 soak: $(STAMP)  ## fault trials: 200 ingestion kills and 50 whole-run kills at seeded random moments, each then rerun
@@ -109,4 +137,5 @@ bench: $(STAMP)  ## benchmarks: prints figures and ratios
 
 clean:  ## remove generated data, the embedded server's data and build output
 	-$(BIN)/python -m metrics_local warehouse stop
+	-$(BIN)/python -m metrics_local spark stop
 	rm -rf var data dbt_project/target dbt_project/logs

@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import socket
+import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -25,8 +27,9 @@ os.environ["AIRFLOW__COSMOS__ENABLE_TELEMETRY"] = "False"
 import pytest
 from xdist.scheduler import LoadScopeScheduling
 
+from metrics_local import spark_cluster as local_spark
 from metrics_local.scratch import scratch_database, server
-from metrics_warehouse.settings import TEST_SERVER_URL
+from metrics_warehouse.settings import PROJECT_ROOT, TEST_SERVER_URL
 
 
 @pytest.fixture(scope="session")
@@ -60,6 +63,57 @@ def new_database(pg_server: str):
     return lambda create=True: _fresh_database(pg_server, create=create)
 
 
+def _free_port_block(size: int) -> int:
+    """The first of `size` consecutive ports free on 127.0.0.1 (the first one picked by the kernel)."""
+    for _ in range(50):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            first = sock.getsockname()[1]
+        if all(_is_free(port) for port in range(first, first + size)):
+            return first
+    raise RuntimeError(f"no {size} consecutive free ports on 127.0.0.1")
+
+
+def _is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+@pytest.fixture(scope="session")
+def spark_cluster() -> Iterator[local_spark.SparkCluster]:
+    """The local Spark standalone cluster (master, two workers, Thrift server) under this test process's var folder,
+    started once for the Spark tests (a shared run, see SHARED_RUNS) and stopped at the end. Its ports are
+    METRICS_SPARK_MASTER_PORT (and the four after it) and METRICS_SPARK_PORT when set, else free ones. Java comes from
+    the Makefile (apt) when missing; the tests skip, saying why, only when it cannot be had."""
+    subprocess.run(["make", "--no-print-directory", "-C", PROJECT_ROOT, "spark-venv"], check=True)
+    try:
+        local_spark.check_java()
+    except local_spark.SparkClusterError:
+        make = subprocess.run(
+            ["make", "--no-print-directory", "-C", PROJECT_ROOT, local_spark.DEBIAN_JAVA],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+        )
+        if make.returncode:
+            pytest.skip(f"Spark needs Java 17 and apt could not install it: {make.stderr.strip()[-500:]}")
+    free = {
+        "METRICS_SPARK_MASTER_PORT": _free_port_block(local_spark.MASTER_PORTS),
+        "METRICS_SPARK_PORT": _free_port_block(1),
+    }
+    cluster = local_spark.local_cluster({**{name: str(port) for name, port in free.items()}, **os.environ})
+    _, started_here = cluster.start()
+    try:
+        yield cluster
+    finally:
+        if started_here:
+            cluster.stop()
+
+
 # `make test` runs two workers (pytest-xdist). The modules that share one whole pipeline run (a session fixture) run
 # on one worker, so that the run is made once; every other module runs whole on one worker (its module fixtures are
 # made once). xdist's own `xdist_group` marks do nothing under pytest 9.2 (a test's id can no longer be rewritten).
@@ -71,6 +125,8 @@ SHARED_RUNS = {
         "tests/e2e/test_report.py",
         "tests/e2e/test_superset.py",
     ),
+    # One Spark cluster (about 300 MB of memory per JVM, seven of them) for every module that runs on Spark.
+    "spark_cluster": ("tests/integration/test_spark_cluster.py",),
 }
 # Handed out first, so that the two workers end together.
 LONGEST_FIRST = ("tests/e2e/test_readme_commands.py", "tiny_reference", "tests/integration/test_celery_executor.py")

@@ -9,7 +9,7 @@ import subprocess
 from datetime import date, datetime
 from pathlib import Path
 
-from metrics_local import embedded
+from metrics_local import embedded, spark_cluster
 from metrics_local.airflow_runner import AIRFLOW_HOME, MAIN_DAG
 from metrics_local.target import warehouse
 from metrics_warehouse.alerting import cli as alerts_cli
@@ -48,6 +48,22 @@ def _warehouse(args: argparse.Namespace) -> int:
         print(url)
     else:
         print("stopped" if embedded.stop() else "not running")
+    return 0
+
+
+def _spark(args: argparse.Namespace) -> int:
+    cluster = spark_cluster.local_cluster()
+    if args.action == "start":
+        try:
+            url, _ = cluster.start()
+        except spark_cluster.SparkClusterError as error:
+            raise SystemExit(f"spark start: {error}") from None
+        print(url)
+    elif args.action == "stop":
+        print("stopped" if cluster.stop() else "not running")
+    else:
+        print(cluster.status())
+        return 0 if cluster.is_running() else 1
     return 0
 
 
@@ -164,6 +180,9 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("warehouse", help="start or stop the embedded PostgreSQL")
     p.add_argument("action", choices=["start", "stop"])
     p.set_defaults(func=_warehouse)
+    p = sub.add_parser("spark", help="start, stop or show the local Spark cluster (master, 2 workers, Thrift server)")
+    p.add_argument("action", choices=["start", "stop", "status"])
+    p.set_defaults(func=_spark)
     sub.add_parser("run", help="process what is new in the landing zone through the DAGs").set_defaults(func=_run)
     p = sub.add_parser("demo", help="sample landing zone, the DAGs end to end, a KPI summary")
     p.add_argument("--days", type=int, default=60, help="days of sample data")

@@ -7,6 +7,7 @@ addresses and secrets are `${VARIABLE}`s in config/owners.yml, read when an aler
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -26,6 +27,12 @@ TEST_SERVER_URL = os.environ.get("METRICS_TEST_SERVER_URL") or SYSTEM_SERVER
 BENCH_SERVER_URL = os.environ.get("METRICS_BENCH_SERVER_URL") or SYSTEM_SERVER
 
 
+# METRICS_ENGINE: where the transformations run. PostgreSQL stays the control plane (ledger, quarantine, alerts) either way.
+ENGINES = ("postgres", "spark")
+# METRICS_SPARK_TABLE_FORMAT: the tables dbt builds on Spark. Delta and Iceberg need their jars on the cluster.
+SPARK_TABLE_FORMATS = ("parquet", "delta", "iceberg")
+
+
 @dataclass(frozen=True)
 class Settings:
     landing_dir: Path
@@ -41,6 +48,12 @@ class Settings:
     max_count: int = 10**12
     # Files of a source loaded at the same time, each on its own connection (a server process each).
     ingest_workers: int = os.cpu_count() or 1
+    engine: str = "postgres"
+    # An existing Spark Thrift server (thrift://host:port); None with engine spark: the local cluster under var/spark.
+    spark_thrift_url: str | None = None
+    # The lake's root: a folder, or a URI (s3a://bucket/path) kept as written.
+    lake_dir: Path | str = VAR_DIR / "lake"
+    spark_table_format: str = "parquet"
 
     @property
     def reporting_zone(self) -> ZoneInfo:
@@ -49,6 +62,18 @@ class Settings:
     @property
     def source_zone(self) -> ZoneInfo:
         return ZoneInfo(self.source_tz)
+
+
+def _one_of(env: dict[str, str], name: str, choices: tuple[str, ...]) -> str:
+    value = (env.get(name) or choices[0]).strip().lower()
+    if value not in choices:
+        raise ValueError(f"{name} is {env.get(name)!r}: it must be one of {', '.join(choices)}")
+    return value
+
+
+def _folder_or_uri(value: str) -> Path | str:
+    """A URI (with a scheme, such as s3a://) as written; a folder made absolute."""
+    return value if re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*://", value) else Path(value).absolute()
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
@@ -66,4 +91,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         max_amount=Decimal(env.get("METRICS_MAX_AMOUNT") or Settings.max_amount),
         max_count=int(Decimal(env.get("METRICS_MAX_COUNT") or Settings.max_count)),
         ingest_workers=max(1, int(env.get("METRICS_INGEST_WORKERS") or Settings.ingest_workers)),
+        engine=_one_of(env, "METRICS_ENGINE", ENGINES),
+        spark_thrift_url=env.get("METRICS_SPARK_THRIFT_URL") or None,
+        lake_dir=_folder_or_uri(env.get("METRICS_LAKE_DIR") or str(Settings.lake_dir)),
+        spark_table_format=_one_of(env, "METRICS_SPARK_TABLE_FORMAT", SPARK_TABLE_FORMATS),
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from metrics_warehouse.settings import Settings, load_settings
+from metrics_warehouse.settings import VAR_DIR, Settings, load_settings
 
 PROJECT = Path(__file__).resolve().parents[2]
 CODE = ("plugins", "dags", "expectations", "config", "docker")
@@ -69,3 +69,29 @@ def test_every_dbt_var_that_mirrors_a_setting_gives_what_the_setting_gives(rende
         settings = load_settings(env)
         rendered = {name: render_dbt(expression, env) for name, expression in mirrors.items()}
         assert rendered == {name: str(getattr(settings, name)) for name in mirrors}, env
+
+
+def test_the_engine_settings_default_to_postgresql_and_a_local_lake() -> None:
+    settings = load_settings({})
+    assert (settings.engine, settings.spark_thrift_url, settings.spark_table_format) == ("postgres", None, "parquet")
+    assert settings.lake_dir == VAR_DIR / "lake"
+
+
+def test_the_engine_settings_read_the_environment() -> None:
+    settings = load_settings(
+        {
+            "METRICS_ENGINE": "Spark",
+            "METRICS_SPARK_THRIFT_URL": "thrift://spark.example:10000",
+            "METRICS_LAKE_DIR": "s3a://lake-bucket/metrics",
+            "METRICS_SPARK_TABLE_FORMAT": "iceberg",
+        }
+    )
+    assert (settings.engine, settings.spark_thrift_url) == ("spark", "thrift://spark.example:10000")
+    assert (settings.lake_dir, settings.spark_table_format) == ("s3a://lake-bucket/metrics", "iceberg")
+    assert load_settings({"METRICS_LAKE_DIR": "lake"}).lake_dir == Path.cwd() / "lake"  # a folder, made absolute
+
+
+@pytest.mark.parametrize(("name", "value"), [("METRICS_ENGINE", "duckdb"), ("METRICS_SPARK_TABLE_FORMAT", "orc")])
+def test_an_unknown_engine_or_table_format_is_an_error_naming_the_setting(name: str, value: str) -> None:
+    with pytest.raises(ValueError, match=f"{name} is '{value}': it must be one of"):
+        load_settings({name: value})
