@@ -15,8 +15,8 @@ from typing import TextIO
 
 from metrics_local.progress import DagProgress
 from metrics_warehouse.dbt.manifest import ensure_manifest
-from metrics_warehouse.settings import PROJECT_ROOT, VAR_DIR
-from metrics_warehouse.tasks import WAREHOUSE_CONN_ID
+from metrics_warehouse.settings import PROJECT_ROOT, VAR_DIR, load_settings
+from metrics_warehouse.tasks import SPARK_CONN_ID, WAREHOUSE_CONN_ID
 from metrics_warehouse.warehouse.connection import airflow_connection
 
 AIRFLOW_HOME = Path(os.environ.get("AIRFLOW_HOME") or VAR_DIR / "airflow")
@@ -26,11 +26,11 @@ MAIN_DAG = "metrics_pipeline"
 def airflow_env(url: str) -> dict[str, str]:
     ensure_manifest()  # once here, before any Airflow component parses the DAG file
     plugins = str(PROJECT_ROOT / "plugins")
-    conn_variable = f"AIRFLOW_CONN_{WAREHOUSE_CONN_ID.upper()}"
     return {
         **os.environ,
-        # The tasks' warehouse: the Airflow connection, from this URL unless the user has defined it.
-        conn_variable: os.environ.get(conn_variable) or airflow_connection(url),
+        # The tasks' warehouse (and Spark cluster): the Airflow connections, from the URLs unless the user defined them.
+        **_connection(WAREHOUSE_CONN_ID, lambda: airflow_connection(url)),
+        **_spark_connection(),
         "AIRFLOW_HOME": str(AIRFLOW_HOME),
         "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
         # Airflow imports every module of its plugins folder; the project's package is on PYTHONPATH instead.
@@ -46,6 +46,21 @@ def airflow_env(url: str) -> dict[str, str]:
         # `airflow standalone` starts its components as `airflow ...` from PATH: this virtual environment's.
         "PATH": os.pathsep.join((str(Path(sys.executable).parent), os.environ.get("PATH", ""))),
     }
+
+
+def _connection(conn_id: str, value) -> dict[str, str]:
+    variable = f"AIRFLOW_CONN_{conn_id.upper()}"
+    return {variable: os.environ.get(variable) or value()}
+
+
+def _spark_connection() -> dict[str, str]:
+    """With METRICS_ENGINE=spark, the connection `metrics_spark` (type spark) from METRICS_SPARK_THRIFT_URL."""
+    settings = load_settings()
+    if settings.engine != "spark" or not settings.spark_thrift_url:
+        return {}
+    from metrics_warehouse.spark.connection import airflow_connection as spark_airflow_connection
+
+    return _connection(SPARK_CONN_ID, lambda: spark_airflow_connection(settings.spark_thrift_url))
 
 
 def _airflow(args: list[str], env: dict[str, str], log: TextIO | None = None) -> int:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from metrics_local import embedded, spark_cluster
 from metrics_local.airflow_runner import AIRFLOW_HOME, MAIN_DAG
-from metrics_local.target import warehouse
+from metrics_local.target import pipeline_target, warehouse
 from metrics_warehouse.alerting import cli as alerts_cli
 from metrics_warehouse.dbt.command import run_dbt
 from metrics_warehouse.quality import cli as quality_cli
@@ -23,7 +23,7 @@ def _dbt_env(args: argparse.Namespace) -> int:
     """Run a command (dbt, sqlfluff) with the dbt profile's variables set from the warehouse URL."""
     settings = load_settings()
     command = [a for a in args.command if a != "--"]
-    with warehouse(settings) as url:
+    with pipeline_target(settings) as url:
         connection.ensure_database(url)  # dbt connects to it
         return subprocess.call(command, env={**os.environ, **connection.dbt_env(url)})
 
@@ -37,7 +37,7 @@ def _backfill(args: argparse.Namespace) -> int:
     # window their expected rows were not written for.
     selection = ["--select", "config.materialized:incremental+", "--exclude-resource-type", "unit_test"]
     backfill_vars = ["--vars", f"{{backfill_start: '{start}', backfill_end: '{end}'}}"]
-    with warehouse(load_settings()) as url:
+    with pipeline_target(load_settings()) as url:
         return run_dbt(url, "build", *selection, *backfill_vars, check=False).returncode
 
 
@@ -86,7 +86,7 @@ def _run_pipeline(url: str, log_path: Path) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    with warehouse(load_settings()) as url:
+    with pipeline_target(load_settings()) as url:
         return _run_pipeline(url, _pipeline_log())
 
 
@@ -97,7 +97,7 @@ def _demo(args: argparse.Namespace) -> int:
     settings = load_settings()
     print(generate(settings.landing_dir, days=args.days, users=args.users, progress=False).line())
     log_path = _pipeline_log()
-    with warehouse(settings) as url:
+    with pipeline_target(settings) as url:
         code = _run_pipeline(url, log_path)
         if code == 0:
             print_summary(url, settings, log_path)
@@ -111,7 +111,7 @@ def _demo(args: argparse.Namespace) -> int:
 def _airflow(args: argparse.Namespace) -> int:
     from metrics_local import airflow_runner
 
-    with warehouse(load_settings()) as url:
+    with pipeline_target(load_settings()) as url:
         connection.prepare(url)
         return airflow_runner.standalone(url)
 

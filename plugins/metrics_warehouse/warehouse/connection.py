@@ -15,6 +15,8 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from metrics_warehouse.settings import load_settings
+
 log = logging.getLogger(__name__)
 
 
@@ -132,12 +134,25 @@ def from_airflow_connection(conn: Any) -> str:
 
 
 def dbt_env(url: str) -> dict[str, str]:
-    """Environment variables read by dbt_project/profiles.yml."""
+    """Environment variables read by dbt_project/profiles.yml; with METRICS_ENGINE=spark and a Thrift server, its
+    `spark` output as the target (DBT_TARGET)."""
     params = conninfo_to_dict(url)
-    return {
+    env = {
         "METRICS_PG_HOST": params.get("host") or "127.0.0.1",
         "METRICS_PG_PORT": str(params.get("port") or 5432),
         "METRICS_PG_USER": params.get("user") or "postgres",
         "METRICS_PG_PASSWORD": params.get("password") or "",
         "METRICS_PG_DATABASE": params.get("dbname") or "postgres",
     }
+    settings = load_settings()
+    if settings.engine == "spark" and settings.spark_thrift_url:
+        from metrics_warehouse.spark.connection import thrift_address
+
+        host, port, user = thrift_address(settings.spark_thrift_url)
+        env |= {
+            "DBT_TARGET": "spark",
+            "METRICS_SPARK_HOST": host,
+            "METRICS_SPARK_PORT": str(port),
+            "METRICS_SPARK_USER": user,
+        }
+    return env
