@@ -84,9 +84,10 @@ tested as (
         -- two-proportion z-test with the pooled rate; undefined when the pooled variance is 0
         case
             when pooled_rate * (1 - pooled_rate) > 0
-                then ((conversion_rate - control_conversion_rate) / sqrt(
-                    pooled_rate * (1 - pooled_rate) * (1.0 / n_variant + 1.0 / n_control)
-                ))::{{ sql_type('double') }}
+                then {{ z_score(
+                    'conversion_rate - control_conversion_rate',
+                    'pooled_rate * (1 - pooled_rate) * (1.0 / n_variant + 1.0 / n_control)',
+                ) }}
         end as z_score
     from compared
 ),

@@ -54,11 +54,11 @@ final as (
         clicks::bigint as clicks,
         {{ as_kind('spend', 'money') }} as spend,
         {{ as_kind(safe_divide('clicks', 'impressions'), 'ratio') }} as ctr,
-        {{ as_kind(safe_divide('spend', 'clicks'), 'money') }} as cpc,
-        {{ as_kind(safe_divide('1000 * spend', 'impressions'), 'money') }} as cpm,
+        {{ as_kind(safe_divide('spend', 'clicks'), 'ratio') }} as cpc,
+        {{ as_kind(safe_divide('1000 * spend', 'impressions'), 'ratio') }} as cpm,
         signups::bigint as signups,
         {{ as_kind(safe_divide('signups', 'clicks'), 'ratio') }} as conversion_rate,
-        {{ as_kind(safe_divide('spend', 'signups'), 'money') }} as cac
+        {{ as_kind(safe_divide('spend', 'signups'), 'ratio') }} as cac
     from joined
 )
 

@@ -52,7 +52,7 @@ measured as (
         monthly_spend.impressions::bigint as impressions,
         monthly_spend.clicks::bigint as clicks,
         monthly_spend.signups::bigint as signups,
-        {{ as_kind(safe_divide('monthly_spend.spend', 'monthly_spend.signups'), 'money') }} as cac,
+        {{ as_kind(safe_divide('monthly_spend.spend', 'monthly_spend.signups'), 'ratio') }} as cac,
         {{ as_kind(
             safe_divide('monthly_cohorts.retained_d7_mature', 'monthly_cohorts.cohort_size_d7_mature'), 'ratio'
         ) }} as retention_d7,
@@ -62,7 +62,9 @@ measured as (
         -- NULL until the month has ended and its last cohort has had day_number 0..29
         case
             when
-                (monthly_spend.month_start + {{ interval_of(1, 'month') }} - {{ interval_of(1, 'day') }})::date <= as_of.as_of_date
+                (
+                    monthly_spend.month_start + {{ interval_of(1, 'month') }} - {{ interval_of(1, 'day') }}
+                )::date <= as_of.as_of_date
                 and coalesce(monthly_cohorts.last_signup_date + 29 <= as_of.as_of_date, true)
                 then {{ as_kind('coalesce(monthly_cohorts.net_revenue_30d, 0)', 'money') }}
         end as revenue_30d,
@@ -78,7 +80,9 @@ measured as (
 ranked as (
     select
         *,
-        percent_rank() over (partition by month_start, is_graded, cac is null order by cac desc nulls first) as cac_percent_rank,
+        percent_rank() over (
+            partition by month_start, is_graded, cac is null order by cac desc nulls first
+        ) as cac_percent_rank,
         percent_rank() over (
             partition by month_start, is_graded, retention_d7 is null order by retention_d7 asc nulls last
         ) as retention_d7_percent_rank,

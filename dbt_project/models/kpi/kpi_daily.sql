@@ -16,6 +16,9 @@
     )
 }}
 
+{%- set previous_cumulative_users = 'lag(cumulative_users, 1, (select kept.cumulative_users from kept))'
+    ~ ' over (order by date asc nulls last)' %}
+
 with as_of as (
     select * from {{ ref('dim_reporting_window') }}
 ),
@@ -178,10 +181,6 @@ joined as (
     left join daily_money on spine.date = daily_money.date
 ),
 
-{%- set previous_cumulative_users -%}
-    lag(cumulative_users, 1, (select kept.cumulative_users from kept)) over (order by date asc nulls last)
-{%- endset %}
-
 final as (
     select
         -- keys
@@ -214,16 +213,16 @@ final as (
             when gross_revenue - refunds > 0
                 then {{ as_kind(safe_divide('gross_revenue - refunds - cogs', 'gross_revenue - refunds'), 'ratio') }}
         end as gross_margin,
-        {{ as_kind(safe_divide('gross_revenue', 'orders'), 'money') }} as aov,
-        {{ as_kind(safe_divide('gross_revenue - refunds', 'dau'), 'money') }} as arpu,
-        {{ as_kind(safe_divide('gross_revenue - refunds', 'buyers'), 'money') }} as arppu,
+        {{ as_kind(safe_divide('gross_revenue', 'orders'), 'ratio') }} as aov,
+        {{ as_kind(safe_divide('gross_revenue - refunds', 'dau'), 'ratio') }} as arpu,
+        {{ as_kind(safe_divide('gross_revenue - refunds', 'buyers'), 'ratio') }} as arppu,
         {{ as_kind(safe_divide('buyers', 'dau'), 'ratio') }} as paying_rate,
         {{ as_kind(safe_divide('refunds', 'gross_revenue'), 'ratio') }} as refund_rate,
 
         -- acquisition
         {{ as_kind('marketing_spend', 'money') }} as marketing_spend,
         paid_new_users,
-        {{ as_kind(safe_divide('marketing_spend', 'paid_new_users'), 'money') }} as cac
+        {{ as_kind(safe_divide('marketing_spend', 'paid_new_users'), 'ratio') }} as cac
     from joined
 )
 

@@ -47,9 +47,9 @@ period_types as (
 periods as (
     select
         period_types.period_type,
-        period_start::date as period_start,
-        (period_start + period_types.period_length - {{ interval_of(1, 'day') }})::date as period_end,
-        (period_start - period_types.period_length)::date as previous_period_start
+        period_series.period_start::date as period_start,
+        (period_series.period_start + period_types.period_length - {{ interval_of(1, 'day') }})::date as period_end,
+        (period_series.period_start - period_types.period_length)::date as previous_period_start
     from as_of
     cross join period_types
     {{ series_join(
@@ -59,7 +59,7 @@ periods as (
         'period_series',
         'period_start',
     ) }}
-    where period_start >= {{ recomputed_from() }} or {{ recomputed_from() }} is null
+    where period_series.period_start >= {{ recomputed_from() }} or {{ recomputed_from() }} is null
 ),
 
 -- one row per (period, user active in it)
@@ -197,11 +197,11 @@ measured as (
         {{ as_kind('gross_revenue', 'money') }} as gross_revenue,
         {{ as_kind('refunds', 'money') }} as refunds,
         {{ as_kind('gross_revenue - refunds', 'money') }} as net_revenue,
-        {{ as_kind(safe_divide('gross_revenue - refunds', 'active_users'), 'money') }} as arpu,
-        {{ as_kind(safe_divide('gross_revenue', 'orders'), 'money') }} as aov,
+        {{ as_kind(safe_divide('gross_revenue - refunds', 'active_users'), 'ratio') }} as arpu,
+        {{ as_kind(safe_divide('gross_revenue', 'orders'), 'ratio') }} as aov,
         {{ as_kind('marketing_spend', 'money') }} as marketing_spend,
         paid_new_users::bigint as paid_new_users,
-        {{ as_kind(safe_divide('marketing_spend', 'paid_new_users'), 'money') }} as cac
+        {{ as_kind(safe_divide('marketing_spend', 'paid_new_users'), 'ratio') }} as cac
     from joined
 ),
 

@@ -70,13 +70,13 @@ final as (
 
         -- lifetime value: net revenue on day_number 0..N-1 per cohort user; NULL until signup_date + N - 1 <= as_of
         case
-            when ltv_7d_mature then {{ as_kind(safe_divide('net_revenue_7d', 'cohort_size'), 'money') }}
+            when ltv_7d_mature then {{ as_kind(safe_divide('net_revenue_7d', 'cohort_size'), 'ratio') }}
         end as ltv_7d,
         case
-            when ltv_30d_mature then {{ as_kind(safe_divide('net_revenue_30d', 'cohort_size'), 'money') }}
+            when ltv_30d_mature then {{ as_kind(safe_divide('net_revenue_30d', 'cohort_size'), 'ratio') }}
         end as ltv_30d,
         case
-            when ltv_90d_mature then {{ as_kind(safe_divide('net_revenue_90d', 'cohort_size'), 'money') }}
+            when ltv_90d_mature then {{ as_kind(safe_divide('net_revenue_90d', 'cohort_size'), 'ratio') }}
         end as ltv_90d
     from matured
 )

@@ -77,7 +77,8 @@ final as (
         -- measures
         curve.cohort_size::bigint as cohort_size,
         coalesce(cohort_activity.active_users, 0)::bigint as active_users,
-        {{ as_kind(safe_divide('coalesce(cohort_activity.active_users, 0)', 'curve.cohort_size'), 'ratio') }} as retention_rate
+        {{ as_kind(safe_divide('coalesce(cohort_activity.active_users, 0)', 'curve.cohort_size'), 'ratio') }}
+            as retention_rate
     from curve
     left join cohort_activity
         on curve.signup_date = cohort_activity.signup_date and curve.day_number = cohort_activity.day_number

@@ -105,7 +105,7 @@ final as (
         channel,
         period_type,
         period_end,
-        {{ as_kind('target', 'ratio') }} as target,
+        {{ as_kind('target', 'ratio') }} as target,  -- noqa: RF04
         direction,
         owner,
         -- progress
