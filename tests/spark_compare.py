@@ -137,7 +137,9 @@ def pg_table(url: str, schema: str, table: str) -> list[dict]:
     from psycopg.rows import dict_row
 
     with psycopg.connect(url, row_factory=dict_row) as connection:
-        return connection.execute(sql.SQL("select * from {}.{}").format(sql.Identifier(schema), sql.Identifier(table))).fetchall()
+        return connection.execute(
+            sql.SQL("select * from {}.{}").format(sql.Identifier(schema), sql.Identifier(table))
+        ).fetchall()
 
 
 def spark_table(host: str, port: int, schema: str, table: str) -> list[dict]:
