@@ -23,15 +23,15 @@
 
 {#- numerator / denominator of numbers that divide without a zero: numeric on PostgreSQL, double on Spark (whose
     decimal division keeps 6 places only). -#}
-{% macro exact_quotient(numerator, denominator) -%}
-    {{ return(adapter.dispatch('exact_quotient')(numerator, denominator)) }}
+{% macro quotient(numerator, denominator) -%}
+    {{ return(adapter.dispatch('quotient')(numerator, denominator)) }}
 {%- endmacro %}
 
-{% macro default__exact_quotient(numerator, denominator) -%}
+{% macro default__quotient(numerator, denominator) -%}
     {{ numerator }} / {{ denominator }}
 {%- endmacro %}
 
-{% macro spark__exact_quotient(numerator, denominator) -%}
+{% macro spark__quotient(numerator, denominator) -%}
     cast({{ numerator }} as double) / cast({{ denominator }} as double)
 {%- endmacro %}
 

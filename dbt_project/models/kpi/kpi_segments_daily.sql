@@ -292,7 +292,7 @@ spend_and_cac as (
         channel_spend.segment,
         case
             when channel_spend.per_signup
-                then {{ as_kind(exact_quotient('channel_spend.numerator', 'signups_by_channel.signups'), 'ratio') }}
+                then {{ as_kind(quotient('channel_spend.numerator', 'signups_by_channel.signups'), 'ratio') }}
             else {{ as_kind('channel_spend.numerator', 'ratio') }}
         end as numerator,
         null::{{ sql_type('ratio') }} as denominator

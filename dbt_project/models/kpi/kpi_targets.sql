@@ -89,7 +89,7 @@ forecast as (
         judged.*,
         case
             when judged.is_sum
-                then {{ exact_quotient('judged.actual_to_date * judged.days_in_period', 'judged.days_elapsed') }}
+                then {{ quotient('judged.actual_to_date * judged.days_in_period', 'judged.days_elapsed') }}
             else judged.actual_to_date
         end as forecast
     from judged
