@@ -32,9 +32,10 @@
     select
         {{ kind.date_column }} as date,
         '{{ kind.name }}' as kpi,
-        {{ kind.by ~ '::text' if kind.by else 'null::text' }} as channel,
-        ({{ kind.numerator }})::numeric as numerator,
-        {{ '(' ~ kind.denominator ~ ')::numeric' if kind.denominator is not none else 'null::numeric' }} as denominator,
+        {{ kind.by if kind.by else 'null' }}::{{ sql_type('text') }} as channel,
+        ({{ kind.numerator }})::{{ sql_type('ratio') }} as numerator,
+        {{ '(' ~ kind.denominator ~ ')' if kind.denominator is not none else 'null' }}::{{ sql_type('ratio') }}
+            as denominator,
         {{ 'false' if kind.denominator is not none else 'true' }} as is_sum
     from {{ ref(kind.model) }}
         {%- if kind.where %}
@@ -43,10 +44,10 @@
     {%- else %}
     select
         null::date as date,
-        null::text as kpi,
-        null::text as channel,
-        null::numeric as numerator,
-        null::numeric as denominator,
+        null::{{ sql_type('text') }} as kpi,
+        null::{{ sql_type('text') }} as channel,
+        null::{{ sql_type('ratio') }} as numerator,
+        null::{{ sql_type('ratio') }} as denominator,
         null::boolean as is_sum
     where false
     {%- endfor %}
@@ -63,7 +64,7 @@
         {{ 'false' if kind.denominator is not none else 'true' }} as is_sum
     {%- else %}
     select
-        null::text as kpi,
+        null::{{ sql_type('text') }} as kpi,
         null::boolean as is_sum
     where false
     {%- endfor %}

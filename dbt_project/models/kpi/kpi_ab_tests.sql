@@ -10,18 +10,28 @@ orders as (
 
 -- a user's variant is the one of their first exposure to the experiment (exposures without a variant assign none)
 first_exposures as (
-    select distinct on (experiment_id, user_id)
+    select
         experiment_id,
         user_id,
         variant,
-        event_at as exposed_at
-    from events
-    where
-        event_name = 'experiment_exposure'
-        and user_id is not null
-        and experiment_id is not null
-        and variant is not null
-    order by experiment_id, user_id, event_at, event_id
+        exposed_at
+    from (
+        select
+            experiment_id,
+            user_id,
+            variant,
+            event_at as exposed_at,
+            row_number() over (
+                partition by experiment_id, user_id order by event_at asc nulls last, event_id asc nulls last
+            ) as exposure_rank
+        from events
+        where
+            event_name = 'experiment_exposure'
+            and user_id is not null
+            and experiment_id is not null
+            and variant is not null
+    ) as exposures
+    where exposure_rank = 1
 ),
 
 converted as (
@@ -33,7 +43,7 @@ converted as (
         on
             first_exposures.user_id = orders.user_id
             and first_exposures.exposed_at <= orders.ordered_at
-            and first_exposures.exposed_at + interval '7 days' > orders.ordered_at
+            and first_exposures.exposed_at + {{ interval_of(7, 'day') }} > orders.ordered_at
 ),
 
 variants as (
@@ -74,9 +84,10 @@ tested as (
         -- two-proportion z-test with the pooled rate; undefined when the pooled variance is 0
         case
             when pooled_rate * (1 - pooled_rate) > 0
-                then ((conversion_rate - control_conversion_rate) / sqrt(
-                    pooled_rate * (1 - pooled_rate) * (1.0 / n_variant + 1.0 / n_control)
-                ))::double precision
+                then {{ z_score(
+                    'conversion_rate - control_conversion_rate',
+                    'pooled_rate * (1 - pooled_rate) * (1.0 / n_variant + 1.0 / n_control)',
+                ) }}
         end as z_score
     from compared
 ),
@@ -90,8 +101,8 @@ final as (
         -- measures
         exposed_users::bigint as exposed_users,
         converted_users::bigint as converted_users,
-        conversion_rate,
-        {{ safe_divide('conversion_rate', 'control_conversion_rate') }} - 1 as lift,
+        {{ as_kind('conversion_rate', 'ratio') }} as conversion_rate,
+        {{ as_kind(safe_divide('conversion_rate', 'control_conversion_rate') ~ ' - 1', 'ratio') }} as lift,
         z_score,
         {{ erfc('abs(z_score) / sqrt(2)') }} as p_value
     from tested

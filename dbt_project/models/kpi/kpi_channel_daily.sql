@@ -52,13 +52,13 @@ final as (
         -- measures
         impressions::bigint as impressions,
         clicks::bigint as clicks,
-        spend,
-        {{ safe_divide('clicks', 'impressions') }} as ctr,
-        {{ safe_divide('spend', 'clicks') }} as cpc,
-        {{ safe_divide('1000 * spend', 'impressions') }} as cpm,
+        {{ as_kind('spend', 'money') }} as spend,
+        {{ as_kind(safe_divide('clicks', 'impressions'), 'ratio') }} as ctr,
+        {{ as_kind(safe_divide('spend', 'clicks'), 'ratio') }} as cpc,
+        {{ as_kind(safe_divide('1000 * spend', 'impressions'), 'ratio') }} as cpm,
         signups::bigint as signups,
-        {{ safe_divide('signups', 'clicks') }} as conversion_rate,
-        {{ safe_divide('spend', 'signups') }} as cac
+        {{ as_kind(safe_divide('signups', 'clicks'), 'ratio') }} as conversion_rate,
+        {{ as_kind(safe_divide('spend', 'signups'), 'ratio') }} as cac
     from joined
 )
 

@@ -48,21 +48,25 @@ measured as (
     select
         monthly_spend.month_start,
         monthly_spend.channel,
-        monthly_spend.spend,
+        {{ as_kind('monthly_spend.spend', 'money') }} as spend,
         monthly_spend.impressions::bigint as impressions,
         monthly_spend.clicks::bigint as clicks,
         monthly_spend.signups::bigint as signups,
-        {{ safe_divide('monthly_spend.spend', 'monthly_spend.signups') }} as cac,
-        {{ safe_divide('monthly_cohorts.retained_d7_mature', 'monthly_cohorts.cohort_size_d7_mature') }}
-            as retention_d7,
-        {{ safe_divide('monthly_cohorts.purchased_30d_mature', 'monthly_cohorts.signed_up_30d_mature') }}
-            as purchase_conversion_30d,
+        {{ as_kind(safe_divide('monthly_spend.spend', 'monthly_spend.signups'), 'ratio') }} as cac,
+        {{ as_kind(
+            safe_divide('monthly_cohorts.retained_d7_mature', 'monthly_cohorts.cohort_size_d7_mature'), 'ratio'
+        ) }} as retention_d7,
+        {{ as_kind(
+            safe_divide('monthly_cohorts.purchased_30d_mature', 'monthly_cohorts.signed_up_30d_mature'), 'ratio'
+        ) }} as purchase_conversion_30d,
         -- NULL until the month has ended and its last cohort has had day_number 0..29
         case
             when
-                (monthly_spend.month_start + interval '1 month' - interval '1 day')::date <= as_of.as_of_date
+                (
+                    monthly_spend.month_start + {{ interval_of(1, 'month') }} - {{ interval_of(1, 'day') }}
+                )::date <= as_of.as_of_date
                 and coalesce(monthly_cohorts.last_signup_date + 29 <= as_of.as_of_date, true)
-                then coalesce(monthly_cohorts.net_revenue_30d, 0)
+                then {{ as_kind('coalesce(monthly_cohorts.net_revenue_30d, 0)', 'money') }}
         end as revenue_30d,
         {{ is_paid_channel('monthly_spend.channel') }} and monthly_spend.spend > 0 as is_graded
     from monthly_spend
@@ -76,12 +80,15 @@ measured as (
 ranked as (
     select
         *,
-        percent_rank() over (partition by month_start, is_graded, cac is null order by cac desc) as cac_percent_rank,
         percent_rank() over (
-            partition by month_start, is_graded, retention_d7 is null order by retention_d7
+            partition by month_start, is_graded, cac is null order by cac desc nulls first
+        ) as cac_percent_rank,
+        percent_rank() over (
+            partition by month_start, is_graded, retention_d7 is null order by retention_d7 asc nulls last
         ) as retention_d7_percent_rank,
         percent_rank() over (
-            partition by month_start, is_graded, purchase_conversion_30d is null order by purchase_conversion_30d
+            partition by month_start, is_graded, purchase_conversion_30d is null
+            order by purchase_conversion_30d asc nulls last
         ) as purchase_conversion_30d_percent_rank
     from measured
 ),
@@ -101,18 +108,16 @@ scored as (
     select
         *,
         -- rounded to 10 places so that float noise in percent_rank() never moves a grade boundary
-        trim_scale(round(
-            (
-                (coalesce(cac_rank, 0) + coalesce(retention_d7_rank, 0) + coalesce(purchase_conversion_30d_rank, 0))
-                / nullif(
-                    (cac_rank is not null)::int
-                    + (retention_d7_rank is not null)::int
-                    + (purchase_conversion_30d_rank is not null)::int,
-                    0
-                )
-            )::numeric,
+        {{ as_kind(rounded_ratio(
+            '(coalesce(cac_rank, 0) + coalesce(retention_d7_rank, 0) + coalesce(purchase_conversion_30d_rank, 0))
+            / nullif(
+                (cac_rank is not null)::int
+                + (retention_d7_rank is not null)::int
+                + (purchase_conversion_30d_rank is not null)::int,
+                0
+            )',
             10
-        )) as grade_score
+        ), 'ratio') }} as grade_score
     from graded_ranks
 ),
 
@@ -133,7 +138,7 @@ final as (
         retention_d7,
         purchase_conversion_30d,
         revenue_30d,
-        {{ safe_divide('revenue_30d', 'spend') }} as roas_30d,
+        {{ as_kind(safe_divide('revenue_30d', 'spend'), 'ratio') }} as roas_30d,
 
         -- grade (paid channels with spend only); no rankable measure at all scores as the worst
         grade_score,

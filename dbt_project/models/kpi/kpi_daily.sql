@@ -1,6 +1,7 @@
 -- one row per date, from the first date with activity or signups to as_of_date
 -- Incremental: the dates from the earliest one new files can change are recomputed (macros/recompute.sql); the
 -- trailing windows read the 29 days before it, the running total starts from the kept day before it.
+-- On Spark the recomputed dates overwrite their partitions: the model emits each of them whole.
 -- depends_on: {{ ref('fct_events') }}, {{ ref('stg_raw__marketing_spend') }}, {{ ref('stg_raw__fx_rates') }},
 -- {{ ref('stg_ops__ingest_ledger') }}
 -- from the last build's as_of_date at the latest: days without events after it get their rows too
@@ -9,9 +10,14 @@
         pre_hook="{{ recompute_dates_from_start('date', also_from='(select max(built.date) from ' ~ this ~ ' as built)') }}",
         post_hook="{{ save_watermark() }}",
         materialized="incremental",
+        incremental_strategy="insert_overwrite" if target.type == "spark" else none,
+        partition_by="date" if target.type == "spark" else none,
         on_schema_change="fail",
     )
 }}
+
+{%- set previous_cumulative_users = 'lag(cumulative_users, 1, (select kept.cumulative_users from kept))'
+    ~ ' over (order by date asc nulls last)' %}
 
 with as_of as (
     select * from {{ ref('dim_reporting_window') }}
@@ -38,10 +44,10 @@ money as (
 spine as (
     select spine_days.spine_day::date as date
     from as_of
-    cross join
-        generate_series(
-            greatest(as_of.first_date, {{ recomputed_from() }}), as_of.as_of_date, interval '1 day'
-        ) as spine_days (spine_day)
+    {{ series_join(
+        'greatest(as_of.first_date, ' ~ recomputed_from() ~ ')', 'as_of.as_of_date', interval_of(1, 'day'),
+        'spine_days', 'spine_day',
+    ) }}
 ),
 
 -- Distinct users over a trailing window of N days without re-scanning history per day: each user-day adds the user to
@@ -56,7 +62,9 @@ user_day_gaps as (
     select
         user_id,
         activity_date,
-        lag(activity_date) over (partition by user_id order by activity_date) as previous_activity_date
+        lag(activity_date) over (
+            partition by user_id order by activity_date asc nulls last
+        ) as previous_activity_date
     from active_days
 ),
 
@@ -95,7 +103,7 @@ rolling_active as (
     select
         window_days,
         date,
-        sum(delta) over (partition by window_days order by date) as active_users
+        sum(delta) over (partition by window_days order by date asc nulls last) as active_users
     from (
         select
             window_days,
@@ -157,7 +165,7 @@ joined as (
         -- first_date is on or before the earliest signup, so the running sum over the spine is complete
         (
             coalesce((select kept.cumulative_users from kept), 0)
-            + sum(coalesce(signups.new_users, 0)) over (order by spine.date)
+            + sum(coalesce(signups.new_users, 0)) over (order by spine.date asc nulls last)
         )::bigint as cumulative_users,
         coalesce(signups.organic_new_users, 0)::bigint as organic_new_users,
         coalesce(signups.paid_new_users, 0)::bigint as paid_new_users,
@@ -182,39 +190,39 @@ final as (
         dau,
         wau,
         mau,
-        {{ safe_divide('dau', 'mau') }} as stickiness,
+        {{ as_kind(safe_divide('dau', 'mau'), 'ratio') }} as stickiness,
 
         -- growth
         new_users,
         cumulative_users,
-        {{ safe_divide(
-            'cumulative_users - lag(cumulative_users, 1, (select kept.cumulative_users from kept)) over (order by date)',
-            'lag(cumulative_users, 1, (select kept.cumulative_users from kept)) over (order by date)',
-        ) }} as user_growth_rate,
+        {{ as_kind(safe_divide(
+            'cumulative_users - ' ~ previous_cumulative_users,
+            previous_cumulative_users,
+        ), 'ratio') }} as user_growth_rate,
         organic_new_users,
-        {{ safe_divide('organic_new_users', 'new_users') }} as organic_share,
+        {{ as_kind(safe_divide('organic_new_users', 'new_users'), 'ratio') }} as organic_share,
 
         -- revenue
         orders,
         buyers,
-        gross_revenue,
-        refunds,
-        gross_revenue - refunds as net_revenue,
-        cogs,
+        {{ as_kind('gross_revenue', 'money') }} as gross_revenue,
+        {{ as_kind('refunds', 'money') }} as refunds,
+        {{ as_kind('gross_revenue - refunds', 'money') }} as net_revenue,
+        {{ as_kind('cogs', 'money') }} as cogs,
         case
             when gross_revenue - refunds > 0
-                then {{ safe_divide('gross_revenue - refunds - cogs', 'gross_revenue - refunds') }}
+                then {{ as_kind(safe_divide('gross_revenue - refunds - cogs', 'gross_revenue - refunds'), 'ratio') }}
         end as gross_margin,
-        {{ safe_divide('gross_revenue', 'orders') }} as aov,
-        {{ safe_divide('gross_revenue - refunds', 'dau') }} as arpu,
-        {{ safe_divide('gross_revenue - refunds', 'buyers') }} as arppu,
-        {{ safe_divide('buyers', 'dau') }} as paying_rate,
-        {{ safe_divide('refunds', 'gross_revenue') }} as refund_rate,
+        {{ as_kind(safe_divide('gross_revenue', 'orders'), 'ratio') }} as aov,
+        {{ as_kind(safe_divide('gross_revenue - refunds', 'dau'), 'ratio') }} as arpu,
+        {{ as_kind(safe_divide('gross_revenue - refunds', 'buyers'), 'ratio') }} as arppu,
+        {{ as_kind(safe_divide('buyers', 'dau'), 'ratio') }} as paying_rate,
+        {{ as_kind(safe_divide('refunds', 'gross_revenue'), 'ratio') }} as refund_rate,
 
         -- acquisition
-        marketing_spend,
+        {{ as_kind('marketing_spend', 'money') }} as marketing_spend,
         paid_new_users,
-        {{ safe_divide('marketing_spend', 'paid_new_users') }} as cac
+        {{ as_kind(safe_divide('marketing_spend', 'paid_new_users'), 'ratio') }} as cac
     from joined
 )
 

@@ -69,8 +69,9 @@ final as (
         coalesce(unconverted.records_unconverted, 0)::bigint as records_unconverted,
 
         -- rates
-        {{ safe_divide('files.records_loaded', 'files.records_read') }} as accuracy_rate,
-        {{ safe_divide('coalesce(duplicates.duplicates_removed, 0)', 'files.records_loaded') }} as duplicate_rate,
+        {{ as_kind(safe_divide('files.records_loaded', 'files.records_read'), 'ratio') }} as accuracy_rate,
+        {{ as_kind(safe_divide('coalesce(duplicates.duplicates_removed, 0)', 'files.records_loaded'), 'ratio') }}
+            as duplicate_rate,
 
         -- quality checks on the batch
         coalesce(checks.checks_run, 0)::bigint as checks_run,

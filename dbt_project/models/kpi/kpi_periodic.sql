@@ -3,11 +3,14 @@
 -- complete at the last build, are recomputed (macros/recompute.sql); activity is read from the month before them on.
 -- depends_on: {{ ref('fct_events') }}, {{ ref('stg_raw__marketing_spend') }}, {{ ref('stg_raw__fx_rates') }},
 -- {{ ref('stg_ops__ingest_ledger') }}
+-- On Spark the recomputed period_starts overwrite their partitions: the model emits each of them whole.
 {{
     config(
         pre_hook="{{ recompute_dates_from_start('period_start', periods=['week', 'month'], also_from='(select min(open.period_start) from ' ~ this ~ ' as open where not open.complete)') }}",
         post_hook="{{ save_watermark() }}",
         materialized="incremental",
+        incremental_strategy="insert_overwrite" if target.type == "spark" else none,
+        partition_by="period_start" if target.type == "spark" else none,
         on_schema_change="fail",
     )
 }}
@@ -21,7 +24,7 @@ active_days as (
     select * from {{ ref('fct_user_active_days') }}
     where
         {{ recomputed_from() }} is null
-        or activity_date >= date_trunc('month', {{ recomputed_from() }} - interval '1 month')
+        or activity_date >= date_trunc('month', {{ recomputed_from() }} - {{ interval_of(1, 'month') }})
 ),
 
 users as (
@@ -36,24 +39,27 @@ period_types as (
     select
         period_type,
         period_length
-    from (values ('week', interval '1 week'), ('month', interval '1 month')) as p (period_type, period_length)
+    from (
+        values ('week', {{ interval_of(1, 'week') }}), ('month', {{ interval_of(1, 'month') }})
+    ) as p (period_type, period_length)
 ),
 
 periods as (
     select
         period_types.period_type,
-        period_start::date as period_start,
-        (period_start + period_types.period_length - interval '1 day')::date as period_end,
-        (period_start - period_types.period_length)::date as previous_period_start
+        period_series.period_start::date as period_start,
+        (period_series.period_start + period_types.period_length - {{ interval_of(1, 'day') }})::date as period_end,
+        (period_series.period_start - period_types.period_length)::date as previous_period_start
     from as_of
     cross join period_types
-    cross join
-        generate_series(
-            date_trunc(period_types.period_type, as_of.first_date::timestamp),
-            as_of.as_of_date::timestamp,
-            period_types.period_length
-        ) as period_start
-    where period_start >= {{ recomputed_from() }} or {{ recomputed_from() }} is null
+    {{ series_join(
+        'date_trunc(period_types.period_type, as_of.first_date::timestamp)',
+        'as_of.as_of_date::timestamp',
+        'period_types.period_length',
+        'period_series',
+        'period_start',
+    ) }}
+    where period_series.period_start >= {{ recomputed_from() }} or {{ recomputed_from() }} is null
 ),
 
 -- one row per (period, user active in it)
@@ -72,7 +78,8 @@ user_next_periods as (
         user_periods.period_type,
         (user_periods.period_start + period_types.period_length)::date as following_period_start,
         lead(user_periods.period_start) over (
-            partition by user_periods.period_type, user_periods.user_id order by user_periods.period_start
+            partition by user_periods.period_type, user_periods.user_id
+            order by user_periods.period_start asc nulls last
         ) as next_active_period_start
     from user_periods
     inner join period_types on user_periods.period_type = period_types.period_type
@@ -180,22 +187,21 @@ measured as (
         active_users::bigint as active_users,
         new_users::bigint as new_users,
         cumulative_users::bigint as cumulative_users,
-        {{ safe_divide('new_users', 'cumulative_users - new_users') }}
-            as user_growth_rate,
+        {{ as_kind(safe_divide('new_users', 'cumulative_users - new_users'), 'ratio') }} as user_growth_rate,
         churned_users::bigint as churned_users,
-        {{ safe_divide('churned_users', 'previous_active_users') }} as churn_rate,
+        {{ as_kind(safe_divide('churned_users', 'previous_active_users'), 'ratio') }} as churn_rate,
         orders::bigint as orders,
         buyers::bigint as buyers,
         repeat_buyers::bigint as repeat_buyers,
-        {{ safe_divide('repeat_buyers', 'buyers') }} as repurchase_rate,
-        gross_revenue,
-        refunds,
-        gross_revenue - refunds as net_revenue,
-        {{ safe_divide('gross_revenue - refunds', 'active_users') }} as arpu,
-        {{ safe_divide('gross_revenue', 'orders') }} as aov,
-        marketing_spend,
+        {{ as_kind(safe_divide('repeat_buyers', 'buyers'), 'ratio') }} as repurchase_rate,
+        {{ as_kind('gross_revenue', 'money') }} as gross_revenue,
+        {{ as_kind('refunds', 'money') }} as refunds,
+        {{ as_kind('gross_revenue - refunds', 'money') }} as net_revenue,
+        {{ as_kind(safe_divide('gross_revenue - refunds', 'active_users'), 'ratio') }} as arpu,
+        {{ as_kind(safe_divide('gross_revenue', 'orders'), 'ratio') }} as aov,
+        {{ as_kind('marketing_spend', 'money') }} as marketing_spend,
         paid_new_users::bigint as paid_new_users,
-        {{ safe_divide('marketing_spend', 'paid_new_users') }} as cac
+        {{ as_kind(safe_divide('marketing_spend', 'paid_new_users'), 'ratio') }} as cac
     from joined
 ),
 

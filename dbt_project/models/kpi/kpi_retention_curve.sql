@@ -3,11 +3,14 @@
 -- those the last build's as_of_date left incomplete, are recomputed (macros/recompute.sql).
 -- depends_on: {{ ref('fct_events') }}, {{ ref('stg_raw__marketing_spend') }}, {{ ref('stg_raw__fx_rates') }},
 -- {{ ref('stg_ops__ingest_ledger') }}
+-- On Spark the recomputed signup_dates overwrite their partitions: the model emits each of them whole.
 {{
     config(
         pre_hook="{{ recompute_dates_from_start('signup_date', days_before=30,\n   also_from='(select max(kept.signup_date + kept.day_number) - 30 from ' ~ this ~ ' as kept)') }}",
         post_hook="{{ save_watermark() }}",
         materialized="incremental",
+        incremental_strategy="insert_overwrite" if target.type == "spark" else none,
+        partition_by="signup_date" if target.type == "spark" else none,
         on_schema_change="fail",
     )
 }}
@@ -44,25 +47,25 @@ cohort_sizes as (
 cohort_activity as (
     select
         cohort_users.signup_date,
-        active_days.activity_date - cohort_users.signup_date as day_number,
+        {{ days_between('cohort_users.signup_date', 'active_days.activity_date') }} as day_number,
         count(*) as active_users
     from cohort_users
     inner join active_days
         on
             cohort_users.user_id = active_days.user_id
             and active_days.activity_date between cohort_users.signup_date and cohort_users.signup_date + 30
-    group by cohort_users.signup_date, active_days.activity_date - cohort_users.signup_date
+    group by cohort_users.signup_date, {{ days_between('cohort_users.signup_date', 'active_days.activity_date') }}
 ),
 
 curve as (
     select
         cohort_sizes.signup_date,
-        day_number,
+        day_numbers.day_number,
         cohort_sizes.cohort_size
     from cohort_sizes
     cross join as_of
-    cross join generate_series(0, 30) as day_number
-    where cohort_sizes.signup_date + day_number <= as_of.as_of_date
+    {{ series_join(0, 30, 1, 'day_numbers', 'day_number') }}
+    where cohort_sizes.signup_date + day_numbers.day_number <= as_of.as_of_date
 ),
 
 final as (
@@ -74,7 +77,8 @@ final as (
         -- measures
         curve.cohort_size::bigint as cohort_size,
         coalesce(cohort_activity.active_users, 0)::bigint as active_users,
-        {{ safe_divide('coalesce(cohort_activity.active_users, 0)', 'curve.cohort_size') }} as retention_rate
+        {{ as_kind(safe_divide('coalesce(cohort_activity.active_users, 0)', 'curve.cohort_size'), 'ratio') }}
+            as retention_rate
     from curve
     left join cohort_activity
         on curve.signup_date = cohort_activity.signup_date and curve.day_number = cohort_activity.day_number

@@ -6,11 +6,14 @@
 -- depends_on: {{ ref('stg_ops__ingest_ledger') }}, {{ ref('stg_raw__marketing_spend') }},
 -- {{ ref('stg_raw__fx_rates') }}, {{ ref('stg_raw__feedback') }}, {{ ref('fct_money_events') }},
 -- {{ ref('fct_user_active_days') }}
+-- On Spark the recomputed dates overwrite their partitions: the model emits each of them whole.
 {{
     config(
         pre_hook="{{ recompute_segment_dates() }}",
         post_hook=["{{ save_watermark() }}", "{{ save_segment_users() }}"],
         materialized="incremental",
+        incremental_strategy="insert_overwrite" if target.type == "spark" else none,
+        partition_by="date" if target.type == "spark" else none,
         on_schema_change="fail",
     )
 }}
@@ -20,7 +23,7 @@ with as_of as (
 ),
 
 -- referenced several times: not materialized, so that each use reads only the dates it needs (by index)
-events as not materialized (
+events as {{ inlined_cte() }} (
     select * from {{ ref('fct_events') }}
 ),
 
@@ -28,7 +31,7 @@ users as (
     select * from {{ ref('dim_users') }}
 ),
 
-orders as not materialized (
+orders as {{ inlined_cte() }} (
     select * from {{ ref('fct_orders') }}
 ),
 
@@ -167,8 +170,8 @@ dau as (
         'dau' as metric,
         split.dimension,
         split.segment,
-        count(distinct user_days_described.user_id)::numeric as numerator,
-        null::numeric as denominator
+        count(distinct user_days_described.user_id)::{{ sql_type('ratio') }} as numerator,
+        null::{{ sql_type('ratio') }} as denominator
     from user_days_described
     {{ segment_split('user_days_described', ['platform', 'app_version', 'channel', 'user_type']) }}
     group by user_days_described.date, split.dimension, split.segment
@@ -180,8 +183,8 @@ paying_rate as (
         'paying_rate' as metric,
         split.dimension,
         split.segment,
-        count(distinct buyers.user_id)::numeric as numerator,
-        count(distinct user_days_described.user_id)::numeric as denominator
+        count(distinct buyers.user_id)::{{ sql_type('ratio') }} as numerator,
+        count(distinct user_days_described.user_id)::{{ sql_type('ratio') }} as denominator
     from user_days_described
     left join buyers
         on user_days_described.user_id = buyers.user_id and user_days_described.date = buyers.date
@@ -199,12 +202,14 @@ order_metrics as (
         measure.denominator
     from orders_described
     {{ segment_split('orders_described', ['platform', 'app_version', 'channel', 'user_type']) }}
-    cross join
-        lateral (
-            values
-            ('orders', 1::numeric, null::numeric),
-            ('aov', orders_described.amount_reporting, 1::numeric)
-        ) as measure (metric, numerator, denominator)
+    {{ lateral_rows(
+        [
+            ["'orders'", '1::' ~ sql_type('ratio'), 'null::' ~ sql_type('ratio')],
+            ["'aov'", 'orders_described.amount_reporting', '1::' ~ sql_type('ratio')],
+        ],
+        'measure',
+        ['metric', 'numerator', 'denominator'],
+    ) }}
 ),
 
 orders_and_aov as (
@@ -226,7 +231,7 @@ net_revenue as (
         split.dimension,
         split.segment,
         sum(money.amount) as numerator,
-        null::numeric as denominator
+        null::{{ sql_type('ratio') }} as denominator
     from money
     {{ segment_split('money', ['platform', 'channel']) }}
     group by money.date, split.dimension, split.segment
@@ -238,14 +243,13 @@ new_users as (
         measure.metric,
         split.dimension,
         split.segment,
-        count(distinct signups.user_id)::numeric as numerator,
-        null::numeric as denominator
+        count(distinct signups.user_id)::{{ sql_type('ratio') }} as numerator,
+        null::{{ sql_type('ratio') }} as denominator
     from signups
     {{ segment_split('signups', ['platform', 'channel']) }}
-    cross join
-        lateral (
-            values ('new_users', true), ('paid_new_users', signups.is_paid)
-        ) as measure (metric, counted)
+    {{ lateral_rows(
+        [["'new_users'", 'true'], ["'paid_new_users'", 'signups.is_paid']], 'measure', ['metric', 'counted']
+    ) }}
     where measure.counted
     group by signups.date, measure.metric, split.dimension, split.segment
 ),
@@ -256,8 +260,8 @@ retention_d1 as (
         'retention_d1' as metric,
         split.dimension,
         split.segment,
-        count(*) filter (where retained_d1.retained)::numeric as numerator,
-        count(*)::numeric as denominator
+        count(*) filter (where retained_d1.retained)::{{ sql_type('ratio') }} as numerator,
+        count(*)::{{ sql_type('ratio') }} as denominator
     from retained_d1
     {{ segment_split('retained_d1', ['platform', 'channel']) }}
     group by retained_d1.date, split.dimension, split.segment
@@ -274,10 +278,7 @@ channel_spend as (
         sum(spend.spend_reporting) as numerator,
         measure.per_signup
     from spend
-    cross join
-        lateral (
-            values ('spend', false), ('cac', true)
-        ) as measure (metric, per_signup)
+    {{ lateral_rows([["'spend'", 'false'], ["'cac'", 'true']], 'measure', ['metric', 'per_signup']) }}
     where {{ is_paid_channel('spend.channel') }}
     group by spend.spend_date, measure.metric, spend.channel, spend.campaign_id, measure.per_signup
 ),
@@ -290,10 +291,11 @@ spend_and_cac as (
         channel_spend.dimension,
         channel_spend.segment,
         case
-            when channel_spend.per_signup then channel_spend.numerator / signups_by_channel.signups
-            else channel_spend.numerator
+            when channel_spend.per_signup
+                then {{ as_kind(quotient('channel_spend.numerator', 'signups_by_channel.signups'), 'ratio') }}
+            else {{ as_kind('channel_spend.numerator', 'ratio') }}
         end as numerator,
-        null::numeric as denominator
+        null::{{ sql_type('ratio') }} as denominator
     from channel_spend
     left join signups_by_channel
         on channel_spend.date = signups_by_channel.date and channel_spend.subject = signups_by_channel.channel
@@ -307,8 +309,8 @@ complaints as (
         'complaints' as metric,
         'feedback_channel' as dimension,
         channel as segment,
-        count(*)::numeric as numerator,
-        null::numeric as denominator
+        count(*)::{{ sql_type('ratio') }} as numerator,
+        null::{{ sql_type('ratio') }} as denominator
     from feedback
     where category = 'complaint'
     group by created_date, channel
@@ -321,7 +323,7 @@ first_response as (
         split.dimension,
         split.segment,
         sum(feedback.first_response_minutes) as numerator,
-        count(*)::numeric as denominator
+        count(*)::{{ sql_type('ratio') }} as denominator
     from feedback
     {{ segment_split('feedback', {'feedback_channel': 'channel', 'category': 'category'}) }}
     where feedback.first_response_minutes is not null
@@ -355,8 +357,8 @@ final as (
         dimension,
         segment,
         -- measures
-        numerator,
-        denominator
+        {{ as_kind('numerator', 'ratio') }} as numerator,
+        {{ as_kind('denominator', 'ratio') }} as denominator
     from overall
     union all
     select

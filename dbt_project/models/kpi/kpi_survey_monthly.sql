@@ -12,7 +12,7 @@ latest_submissions as (
             *,
             row_number() over (
                 partition by survey_id, coalesce(user_id, 'response:' || response_id), month_start
-                order by submitted_at desc, response_id desc
+                order by submitted_at desc nulls first, response_id desc nulls first
             ) as submission_rank
         from responses
     ) as ranked
@@ -30,7 +30,7 @@ counted as (
         count(*) filter (where nps_score <= 6) as detractors,
         count(csat_score) as csat_responses,
         count(*) filter (where csat_score >= 4) as csat_satisfied,
-        trim_scale(avg(csat_score)) as avg_csat
+        {{ trimmed('avg(csat_score)') }} as avg_csat
     from latest_submissions
     group by month_start, survey_id
 ),
@@ -47,12 +47,12 @@ final as (
         promoters::bigint as promoters,
         passives::bigint as passives,
         detractors::bigint as detractors,
-        {{ safe_divide('100 * (promoters - detractors)', 'nps_responses') }} as nps,
+        {{ as_kind(safe_divide('100 * (promoters - detractors)', 'nps_responses'), 'ratio') }} as nps,
 
         -- CSAT (top-2-box, 0-100 scale)
         csat_responses::bigint as csat_responses,
-        {{ safe_divide('100 * csat_satisfied', 'csat_responses') }} as csat,
-        avg_csat
+        {{ as_kind(safe_divide('100 * csat_satisfied', 'csat_responses'), 'ratio') }} as csat,
+        {{ as_kind('avg_csat', 'ratio') }} as avg_csat
     from counted
 )
 

@@ -22,19 +22,22 @@ kinds as (
     {{ target_kind_rows() }}
 ),
 
+{%- set period_length = interval_from_text("'1 ' || targets.period_type") %}  {#- 1 week | 1 month #}
+
 periods as (
     select
         targets.target_name,
         periods.period_start::date as period_start,
-        (periods.period_start + ('1 ' || targets.period_type)::interval - interval '1 day')::date as period_end
+        (periods.period_start + {{ period_length }} - {{ interval_of(1, 'day') }})::date as period_end
     from targets
     cross join as_of
-    cross join
-        lateral generate_series(
-            date_trunc(targets.period_type, as_of.first_date::timestamp),
-            as_of.as_of_date::timestamp,
-            ('1 ' || targets.period_type)::interval  -- 1 week | 1 month
-        ) as periods (period_start)
+    {{ series_join(
+        'date_trunc(targets.period_type, as_of.first_date::timestamp)',
+        'as_of.as_of_date::timestamp',
+        period_length,
+        'periods',
+        'period_start',
+    ) }}
 ),
 
 to_date as (
@@ -65,8 +68,8 @@ judged as (
         targets.target,
         targets.direction,
         targets.owner,
-        least(periods.period_end, as_of.as_of_date) - periods.period_start + 1 as days_elapsed,
-        periods.period_end - periods.period_start + 1 as days_in_period,
+        {{ days_between('periods.period_start', 'least(periods.period_end, as_of.as_of_date)') }} + 1 as days_elapsed,
+        {{ days_between('periods.period_start', 'periods.period_end') }} + 1 as days_in_period,
         periods.period_end <= as_of.as_of_date as complete,
         case
             when kinds.is_sum then coalesce(to_date.numerator, 0)
@@ -85,7 +88,8 @@ forecast as (
     select
         judged.*,
         case
-            when judged.is_sum then judged.actual_to_date * judged.days_in_period / judged.days_elapsed
+            when judged.is_sum
+                then {{ quotient('judged.actual_to_date * judged.days_in_period', 'judged.days_elapsed') }}
             else judged.actual_to_date
         end as forecast
     from judged
@@ -101,18 +105,18 @@ final as (
         channel,
         period_type,
         period_end,
-        target,
+        {{ as_kind('target', 'ratio') }} as target,  -- noqa: RF04
         direction,
         owner,
         -- progress
         complete,
         days_elapsed,
         days_in_period,
-        actual_to_date,
-        forecast,
+        {{ as_kind('actual_to_date', 'ratio') }} as actual_to_date,
+        {{ as_kind('forecast', 'ratio') }} as forecast,
         case
-            when direction = 'at_least' then {{ safe_divide('forecast', 'target') }}
-            else {{ safe_divide('target', 'forecast') }}
+            when direction = 'at_least' then {{ as_kind(safe_divide('forecast', 'target'), 'ratio') }}
+            else {{ as_kind(safe_divide('target', 'forecast'), 'ratio') }}
         end as attainment,
         case
             when forecast is null then null

@@ -54,7 +54,7 @@ recent_features as (
         count(distinct day_feature.feature) as distinct_features_30d
     from active_days
     cross join as_of
-    cross join unnest(active_days.features) as day_feature (feature)
+    {{ unnest_join('active_days.features', 'day_feature', 'feature') }}
     where active_days.activity_date between as_of.as_of_date - 29 and as_of.as_of_date
     group by active_days.user_id
 ),
@@ -97,7 +97,7 @@ profiled as (
         profile_users.channel,
         profile_users.first_active_date,
         profile_users.last_active_date,
-        as_of.as_of_date - profile_users.last_active_date as days_since_last_active,
+        {{ days_between('profile_users.last_active_date', 'as_of.as_of_date') }} as days_since_last_active,
         coalesce(recent_activity.active_days_30d, 0) as active_days_30d,
         coalesce(recent_activity.events_30d, 0) as events_30d,
         coalesce(recent_features.distinct_features_30d, 0) as distinct_features_30d,
@@ -106,7 +106,7 @@ profiled as (
         coalesce(purchases.orders_365d, 0) as orders_365d,
         coalesce(purchases.net_revenue_365d, 0) as net_revenue_365d,
         purchases.last_purchase_date,
-        as_of.as_of_date - purchases.last_purchase_date as recency_days,
+        {{ days_between('purchases.last_purchase_date', 'as_of.as_of_date') }} as recency_days,
         case
             when profile_users.signup_date >= as_of.as_of_date - 6 then 'new'
             when recent_activity.active_days_30d >= 15 then 'core'
@@ -125,9 +125,9 @@ profiled as (
 rfm as (
     select
         user_id,
-        ntile(5) over (order by recency_days desc, user_id asc) as rfm_r,
-        ntile(5) over (order by orders_365d, user_id) as rfm_f,
-        ntile(5) over (order by net_revenue_365d, user_id) as rfm_m
+        ntile(5) over (order by recency_days desc nulls first, user_id asc nulls last) as rfm_r,
+        ntile(5) over (order by orders_365d asc nulls last, user_id asc nulls last) as rfm_f,
+        ntile(5) over (order by net_revenue_365d asc nulls last, user_id asc nulls last) as rfm_m
     from profiled
     where orders_365d >= 1
 ),
@@ -147,16 +147,14 @@ warned as (
         profiled.events_30d::bigint as events_30d,
         profiled.distinct_features_30d::bigint as distinct_features_30d,
         profiled.segment,
-        round(
-            100 * (
-                0.7 * profiled.active_days_30d / 30 + 0.3 * least(1, profiled.distinct_features_30d / 5.0)
-            ),
-            1
-        ) as activity_score,
+        {{ as_kind(
+            'round(100 * (0.7 * profiled.active_days_30d / 30 + 0.3 * least(1, profiled.distinct_features_30d / 5.0)), 1)',
+            'ratio'
+        ) }} as activity_score,
 
         -- purchases in as_of-364 .. as_of
         profiled.orders_365d::bigint as orders_365d,
-        profiled.net_revenue_365d,
+        {{ as_kind('profiled.net_revenue_365d', 'money') }} as net_revenue_365d,
         profiled.last_purchase_date,
         profiled.recency_days,
         rfm.rfm_r,
