@@ -25,6 +25,7 @@ def staged_batch(url: str, lake_dir: str | Path, source: str, files: list[tuple[
     def fill(conn: psycopg.Connection, table: sql.Identifier) -> None:
         import pyarrow.parquet as pq
 
+        conn.execute(sql.SQL("create unlogged table {} (like {})").format(table, sql.Identifier("raw", source)))
         columns = [
             name
             for (name,) in conn.execute(
@@ -43,6 +44,5 @@ def staged_batch(url: str, lake_dir: str | Path, source: str, files: list[tuple[
                     for row in zip(*(column.to_pylist() for column in batch.columns), strict=True):
                         copy.write_row(row)
 
-    like = sql.SQL("like {}").format(sql.Identifier("raw", source))
-    with filled_table(url, f"lake_{source}", like, fill) as name:
+    with filled_table(url, f"lake_{source}", fill) as name:
         yield f"{SCHEMA}.{name}"

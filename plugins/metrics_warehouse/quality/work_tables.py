@@ -52,13 +52,10 @@ def work_table(url: str, name: str, query: str, split: str, shares: int | None =
 
 
 @contextlib.contextmanager
-def filled_table(
-    url: str, name: str, columns: sql.Composable, fill: Callable[[psycopg.Connection, sql.Identifier], None]
-) -> Iterator[str]:
-    """A new table of the schema SCHEMA with these columns (`create table ... (<columns>)`, e.g. `like raw.events`),
-    filled by `fill(connection, table)` (rows from outside PostgreSQL: the lake, Spark); dropped on exit."""
+def filled_table(url: str, name: str, fill: Callable[[psycopg.Connection, sql.Identifier], None]) -> Iterator[str]:
+    """A new table of the schema SCHEMA (its name) that `fill(connection, table)` creates (unlogged) and fills with
+    rows from outside PostgreSQL (the lake, Spark); dropped on exit."""
     with _held_table(url, name) as (holder, table, held_name):
-        holder.execute(sql.SQL("create unlogged table {} ({})").format(table, columns))
         fill(holder, table)
         holder.execute(sql.SQL("analyze {}").format(table))
         yield held_name
