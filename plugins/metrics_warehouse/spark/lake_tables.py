@@ -1,0 +1,110 @@
+"""The Spark tables dbt reads on METRICS_ENGINE=spark: raw.<source> over the loader's lake files, ops.<table> over a
+Parquet snapshot of PostgreSQL's control tables (the control plane stays in PostgreSQL; a build reads a copy).
+
+Every column list and type comes from the warehouse's catalog (ingest.lake.lake_columns), so a column added to
+warehouse/ddl.sql reaches Spark without a second copy of it here.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from metrics_warehouse.contracts import SOURCE_NAMES
+from metrics_warehouse.ingest.lake import (
+    PARTITION_COLUMN,
+    LakeColumn,
+    hidden,
+    lake_columns,
+    ops_folder,
+    raw_folder,
+    write_parquet,
+)
+from metrics_warehouse.spark.connection import connect as spark_connect
+from metrics_warehouse.warehouse.connection import connect
+
+log = logging.getLogger(__name__)
+
+# The control tables dbt_project/models/sources.yml names (source `ops`).
+OPS_TABLES = ("ingest_ledger", "quarantine", "file_releases", "quality_results", "targets", "alert_state")
+SNAPSHOT_FILE = "snapshot.parquet"
+
+
+def refresh_lake_tables(thrift_url: str, pg_url: str, lake_dir: Path) -> None:
+    """Before a Spark build: a fresh snapshot of the control tables, and every lake table registered and refreshed."""
+    ops_tables = snapshot_ops(pg_url, lake_dir)
+    with connect(pg_url) as conn:
+        raw = {source: lake_columns(conn, "raw", source) for source in SOURCE_NAMES}
+        ops = {table: lake_columns(conn, "ops", table) for table in ops_tables}
+    with spark_connect(thrift_url) as spark, spark.cursor() as cursor:
+        for database in ("raw", "ops"):
+            cursor.execute(f"create database if not exists {database}")
+        for source, columns in raw.items():
+            partition = LakeColumn(PARTITION_COLUMN, "date")
+            _ensure_table(
+                cursor, f"raw.{source}", [*columns, partition], raw_folder(lake_dir, source), partitioned=True
+            )
+            cursor.execute(f"msck repair table raw.{source}")  # the delivery dates loaded since
+            cursor.execute(f"refresh table raw.{source}")  # the files added to a known delivery date
+        for table, columns in ops.items():
+            _ensure_table(cursor, f"ops.{table}", columns, ops_folder(lake_dir, table), partitioned=False)
+            cursor.execute(f"refresh table ops.{table}")
+
+
+def snapshot_ops(pg_url: str, lake_dir: Path) -> list[str]:
+    """Copy the control tables, as of one moment, to `<lake>/ops/<table>/snapshot.parquet`, each replacing the last
+    one whole (rename); the tables copied. A table the warehouse does not have yet (ops.alert_state before the first
+    alerting run) is left out, and said so."""
+    copied = []
+    with connect(pg_url) as conn:
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        conn.read_only = True
+        with conn.transaction():
+            for table in OPS_TABLES:
+                if conn.execute("select to_regclass(%s)", (f"ops.{table}",)).fetchone()[0] is None:
+                    log.warning("ops.%s is not in the warehouse yet: Spark has no table ops.%s", table, table)
+                    continue
+                path = ops_folder(lake_dir, table) / SNAPSHOT_FILE
+                rows = write_parquet(conn, sql.Identifier("ops", table), lake_columns(conn, "ops", table), hidden(path))
+                os.replace(hidden(path), path)
+                log.info("ops.%s: %d rows copied to %s", table, rows, path)
+                copied.append(table)
+    return copied
+
+
+def _ensure_table(cursor, name: str, columns: list[LakeColumn], location: Path, *, partitioned: bool) -> None:
+    """Create the external Parquet table `name` over `location` (dropping its definition first when its columns
+    differ: the files stay)."""
+    wanted = [(column.name, column.spark_type) for column in columns]
+    database, table = name.split(".")
+    cursor.execute(f"show tables in {database} like '{table}'")
+    if cursor.fetchall():
+        if _columns(cursor, name) == wanted:
+            return
+        log.info("%s: its columns changed, defining it again", name)
+        cursor.execute(f"drop table {name}")
+    location.mkdir(parents=True, exist_ok=True)
+    definition = ", ".join(f"`{column}` {spark_type}" for column, spark_type in wanted)
+    partitioning = f" partitioned by ({PARTITION_COLUMN})" if partitioned else ""
+    cursor.execute(
+        f"create table {name} ({definition}) using parquet{partitioning} location {_literal(location.absolute().as_uri())}"
+    )
+
+
+def _columns(cursor, name: str) -> list[tuple[str, str]]:
+    """The columns of a Spark table in order, partition columns last (as `describe` lists them before its notes)."""
+    cursor.execute(f"describe table {name}")
+    columns = []
+    for column, data_type, _ in cursor.fetchall():
+        if not column or column.startswith("#"):
+            break
+        columns.append((column, data_type))
+    return columns
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
