@@ -20,3 +20,15 @@ def thrift_address(url: str) -> tuple[str, int, str]:
 def connect(url: str) -> hive.Connection:
     host, port, user = thrift_address(url)
     return hive.connect(host=host, port=port, username=user)
+
+
+def table_columns(cursor: hive.Cursor, table: str) -> list[tuple[str, str]]:
+    """The (name, type) of a Spark table's columns in order, partition columns last (`describe` lists them so, before
+    its notes)."""
+    cursor.execute(f"describe table {table}")
+    columns = []
+    for name, data_type, _ in cursor.fetchall():
+        if not name or name.startswith("#"):
+            break
+        columns.append((name, data_type))
+    return columns

@@ -25,6 +25,7 @@ from metrics_warehouse.ingest.lake import (
     write_parquet,
 )
 from metrics_warehouse.spark.connection import connect as spark_connect
+from metrics_warehouse.spark.connection import table_columns
 from metrics_warehouse.warehouse.connection import connect
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ def _ensure_table(cursor, name: str, columns: list[LakeColumn], location: Path, 
     database, table = name.split(".")
     cursor.execute(f"show tables in {database} like '{table}'")
     if cursor.fetchall():
-        if _columns(cursor, name) == wanted:
+        if table_columns(cursor, name) == wanted:
             return
         log.info("%s: its columns changed, defining it again", name)
         cursor.execute(f"drop table {name}")
@@ -93,17 +94,6 @@ def _ensure_table(cursor, name: str, columns: list[LakeColumn], location: Path, 
     cursor.execute(
         f"create table {name} ({definition}) using parquet{partitioning} location {_literal(location.absolute().as_uri())}"
     )
-
-
-def _columns(cursor, name: str) -> list[tuple[str, str]]:
-    """The columns of a Spark table in order, partition columns last (as `describe` lists them before its notes)."""
-    cursor.execute(f"describe table {name}")
-    columns = []
-    for column, data_type, _ in cursor.fetchall():
-        if not column or column.startswith("#"):
-            break
-        columns.append((column, data_type))
-    return columns
 
 
 def _literal(text: str) -> str:
