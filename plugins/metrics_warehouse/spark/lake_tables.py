@@ -35,25 +35,27 @@ OPS_TABLES = ("ingest_ledger", "quarantine", "file_releases", "quality_results",
 SNAPSHOT_FILE = "snapshot.parquet"
 
 
-def refresh_lake_tables(thrift_url: str, pg_url: str, lake_dir: Path) -> None:
-    """Before a Spark build: a fresh snapshot of the control tables, and every lake table registered and refreshed."""
+def refresh_lake_tables(thrift_url: str, pg_url: str, lake_dir: Path, database_prefix: str = "") -> None:
+    """Before a Spark build: a fresh snapshot of the control tables, and every lake table registered and refreshed, in
+    Spark's databases raw and ops (a test sharing a Spark server prefixes their names with its own)."""
     ops_tables = snapshot_ops(pg_url, lake_dir)
     with connect(pg_url) as conn:
         raw = {source: lake_columns(conn, "raw", source) for source in SOURCE_NAMES}
         ops = {table: lake_columns(conn, "ops", table) for table in ops_tables}
+    raw_database, ops_database = f"{database_prefix}raw", f"{database_prefix}ops"
+    partition = LakeColumn(PARTITION_COLUMN, "date")
     with spark_connect(thrift_url) as spark, spark.cursor() as cursor:
-        for database in ("raw", "ops"):
+        for database in (raw_database, ops_database):
             cursor.execute(f"create database if not exists {database}")
         for source, columns in raw.items():
-            partition = LakeColumn(PARTITION_COLUMN, "date")
-            _ensure_table(
-                cursor, f"raw.{source}", [*columns, partition], raw_folder(lake_dir, source), partitioned=True
-            )
-            cursor.execute(f"msck repair table raw.{source}")  # the delivery dates loaded since
-            cursor.execute(f"refresh table raw.{source}")  # the files added to a known delivery date
-        for table, columns in ops.items():
-            _ensure_table(cursor, f"ops.{table}", columns, ops_folder(lake_dir, table), partitioned=False)
-            cursor.execute(f"refresh table ops.{table}")
+            table = f"{raw_database}.{source}"
+            _ensure_table(cursor, table, [*columns, partition], raw_folder(lake_dir, source), partitioned=True)
+            cursor.execute(f"msck repair table {table}")  # the delivery dates loaded since
+            cursor.execute(f"refresh table {table}")  # the files added to a known delivery date
+        for name, columns in ops.items():
+            table = f"{ops_database}.{name}"
+            _ensure_table(cursor, table, columns, ops_folder(lake_dir, name), partitioned=False)
+            cursor.execute(f"refresh table {table}")
 
 
 def snapshot_ops(pg_url: str, lake_dir: Path) -> list[str]:

@@ -1,0 +1,272 @@
+"""Ingestion into the lake (METRICS_ENGINE=spark) against a real PostgreSQL and a real Spark Thrift server: the same
+loader writes the accepted rows as Parquet instead of into raw.*, with the same ledger and quarantine; Spark reads them
+through the ledger, as the dbt staging does."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import asdict
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import psycopg
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pytest
+
+from metrics_warehouse.contracts import SOURCE_NAMES
+from metrics_warehouse.ingest.lake import PARTITION_COLUMN, raw_folder
+from metrics_warehouse.ingest.runner import ingest_source, record_landing_root
+from metrics_warehouse.settings import load_settings
+from metrics_warehouse.spark.connection import connect as spark_connect
+from metrics_warehouse.spark.lake_tables import refresh_lake_tables
+from tests.cases import landing_files
+from tests.integration.test_ingest import EVENT_LINES, FEEDBACK_HEADER, big_events_file, write
+
+
+@pytest.fixture(scope="session")
+def spark_thrift() -> tuple[str, int]:
+    """(host, port) of a running Spark Thrift server (METRICS_TEST_SPARK_THRIFT, host:port)."""
+    host, port = (os.environ.get("METRICS_TEST_SPARK_THRIFT") or "127.0.0.1:10041").rsplit(":", 1)
+    try:
+        with spark_connect(f"thrift://{host}:{port}") as conn, conn.cursor() as cursor:
+            cursor.execute("select 1")
+    except Exception as error:  # noqa: BLE001 (any failure to reach it means: no server to test against)
+        pytest.skip(f"no Spark Thrift server at {host}:{port}: {error}")
+    return host, int(port)
+
+
+def ingest_all(url: str, landing: Path, lake_dir: Path | None, load_id: str = "test") -> dict[str, list[dict]]:
+    settings = load_settings({"METRICS_LANDING_DIR": str(landing)})
+    record_landing_root(url, landing)
+    return {
+        source: [asdict(r) for r in ingest_source(url, settings, source, load_id, lake_dir)] for source in SOURCE_NAMES
+    }
+
+
+@pytest.fixture(scope="module")
+def landing(tmp_path_factory) -> Path:
+    """The hand-counted dirty files of tests/cases, and files of every other kind of outcome."""
+    root = tmp_path_factory.mktemp("landing")
+    for case in landing_files.CASES:
+        write(root / case.path, case.data)
+    write(root / "events/2026-11-01/app.jsonl", "\n".join(EVENT_LINES) + "\n")
+    write(root / "events/2026-11-02/app-again.jsonl", "\n".join(EVENT_LINES) + "\n")  # a copy: duplicate_file
+    write(root / "events/2026-11-01/empty.jsonl", b"")
+    write(
+        root / "feedback/2026-11-01/bom_crlf.csv",
+        "\ufeff" + FEEDBACK_HEADER + ",q_extra\r\n"
+        'f1,u1,2026-11-01 10:00:00,app,投诉,2,"bad, very ""bad""\r\nsecond line\tand a tab \\ backslash",open,,,x\r\n'
+        "f2,u2,2026-11-01 10:00:00,app,建议,9,ok,open,,,y\r\n",
+    )
+    write(
+        root / "feedback/2026-11-01/gbk.csv",
+        FEEDBACK_HEADER + "\nf5,u5,2026-11-01T10:00:00+08:00,微信,故障,1,无法登录,open,,\n",
+        encoding="gb18030",
+    )
+    write(root / "feedback/2026-11-01/missing_column.csv", "feedback_id,user_id,created_at\nf6,u6,2026-11-01\n")
+    return root
+
+
+@pytest.fixture(scope="module")
+def loaded(landing: Path, new_database, tmp_path_factory) -> Iterator[tuple[str, str, Path]]:
+    """The landing zone loaded twice, into fresh warehouses: PostgreSQL's raw tables, and the lake."""
+    lake_dir = tmp_path_factory.mktemp("lake")
+    with new_database() as pg_url, new_database() as lake_url:
+        ingest_all(pg_url, landing, None)
+        ingest_all(lake_url, landing, lake_dir)
+        yield pg_url, lake_url, lake_dir
+
+
+def pg_rows(url: str, source: str) -> list[tuple]:
+    """raw.<source> as the lake holds it: jsonb as its text, with the file's delivery date."""
+    with psycopg.connect(url) as conn:
+        columns = [name for (name,) in conn.execute(
+            "select column_name from information_schema.columns where table_schema = 'raw' and table_name = %s "
+            "order by ordinal_position", (source,),
+        )]  # fmt: skip
+        jsonb = {"payload", "extra"}
+        selected = ", ".join(f"r.{c}::text" if c in jsonb else f"r.{c}" for c in columns)
+        return conn.execute(
+            f"select {selected}, l.delivery_date from raw.{source} as r join ops.ingest_ledger as l using (file_id) "
+            "order by file_id, line_number"
+        ).fetchall()
+
+
+def lake_rows(lake_dir: Path, source: str) -> list[tuple]:
+    folder = raw_folder(lake_dir, source)
+    if not folder.exists():
+        return []
+    partitioning = ds.partitioning(pa.schema([(PARTITION_COLUMN, pa.date32())]), flavor="hive")
+    table = ds.dataset(folder, format="parquet", partitioning=partitioning).to_table()
+    return sorted(tuple(row.values()) for row in table.to_pylist())
+
+
+def table_rows(url: str, query: str) -> list[tuple]:
+    with psycopg.connect(url) as conn:
+        return conn.execute(query).fetchall()
+
+
+LEDGER = (
+    "select file_id, source, path, delivery_date, content_sha256, size_bytes, encoding, status, message, records_read, "
+    "records_loaded, records_quarantined, records_skipped, schema_drift from ops.ingest_ledger order by file_id"
+)
+QUARANTINE = "select * from ops.quarantine order by file_id, line_number"
+
+
+def test_the_lake_holds_the_rows_postgresql_would_hold(loaded: tuple[str, str, Path]) -> None:
+    pg_url, lake_url, lake_dir = loaded
+    for source in SOURCE_NAMES:
+        expected = pg_rows(pg_url, source)
+        assert lake_rows(lake_dir, source) == expected, source
+        assert table_rows(lake_url, f"select count(*) from raw.{source}") == [(0,)], "nothing goes to raw.*"
+    assert lake_rows(lake_dir, "events") and lake_rows(lake_dir, "feedback")
+
+
+def test_the_ledger_and_the_quarantine_are_the_same_as_postgresqls(loaded: tuple[str, str, Path]) -> None:
+    pg_url, lake_url, _ = loaded
+    assert table_rows(lake_url, LEDGER) == table_rows(pg_url, LEDGER)
+    assert table_rows(lake_url, QUARANTINE) == table_rows(pg_url, QUARANTINE)
+    statuses = {status for (status,) in table_rows(lake_url, "select status from ops.ingest_ledger")}
+    assert statuses == {"loaded", "rejected", "duplicate_file", "empty"}
+
+
+def test_one_file_per_landing_file_with_accepted_rows_and_no_leftovers(loaded: tuple[str, str, Path]) -> None:
+    _, lake_url, lake_dir = loaded
+    expected = {
+        f"raw/{source}/{PARTITION_COLUMN}={day}/file_{file_id}.parquet"
+        for file_id, source, day in table_rows(
+            lake_url, "select file_id, source, delivery_date from ops.ingest_ledger where records_loaded > 0"
+        )
+    }
+    assert {str(path.relative_to(lake_dir)) for path in lake_dir.rglob("*") if path.is_file()} == expected
+
+
+def test_a_second_run_loads_nothing_new(loaded: tuple[str, str, Path], landing: Path) -> None:
+    _, lake_url, lake_dir = loaded
+    before = sorted(lake_dir.rglob("*"))
+    assert ingest_all(lake_url, landing, lake_dir, "second") == {source: [] for source in SOURCE_NAMES}
+    assert sorted(lake_dir.rglob("*")) == before
+
+
+LOAD_THEN_DIE = """
+import os, signal, sys
+from pathlib import Path
+from metrics_warehouse.ingest.lake import LakeFile
+from metrics_warehouse.ingest.runner import ingest_source
+from metrics_warehouse.settings import load_settings
+
+renamed = LakeFile.publish
+
+def publish_then_die(self):
+    renamed(self)
+    os.kill(os.getpid(), signal.SIGKILL)  # after the rename, before the ledger's commit
+
+LakeFile.publish = publish_then_die
+settings = load_settings({"METRICS_LANDING_DIR": sys.argv[2], "METRICS_INGEST_WORKERS": "1"})
+ingest_source(sys.argv[1], settings, "events", "crashing", Path(sys.argv[3]))
+"""
+
+
+def events_in_lake(lake_dir: Path) -> list[Path]:
+    return sorted(raw_folder(lake_dir, "events").rglob("*.parquet"))
+
+
+def test_a_crash_between_the_rename_and_the_commit_leaves_an_orphan_no_build_reads(
+    tmp_path: Path, fresh_url: str, spark_thrift: tuple[str, int]
+) -> None:
+    landing, lake_dir = tmp_path / "landing", tmp_path / "lake"
+    big_events_file(landing, 20_000)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "plugins")}
+    crashed = subprocess.run([sys.executable, "-c", LOAD_THEN_DIE, fresh_url, str(landing), str(lake_dir)], env=env)
+    assert crashed.returncode == -signal.SIGKILL
+    [orphan] = events_in_lake(lake_dir)
+    assert table_rows(fresh_url, "select count(*) from ops.ingest_ledger") == [(0,)]
+    ingest_all(fresh_url, landing, lake_dir, "rerun")
+    [(file_id,)] = table_rows(fresh_url, "select file_id from ops.ingest_ledger")
+    assert [path.name for path in events_in_lake(lake_dir)] == sorted([orphan.name, f"file_{file_id}.parquet"])
+    prefix = f"t{uuid.uuid4().hex[:8]}_"
+    host, port = spark_thrift
+    refresh_lake_tables(f"thrift://{host}:{port}", fresh_url, lake_dir, prefix)
+    with spark_connect(f"thrift://{host}:{port}") as conn, conn.cursor() as cursor:
+        try:
+            cursor.execute(f"select count(*) from {prefix}raw.events")
+            assert cursor.fetchall() == [(40_000,)]  # the orphan is there
+            cursor.execute(
+                f"select count(*), count(distinct event_id) from {prefix}raw.events "
+                f"inner join {prefix}ops.ingest_ledger using (file_id)"
+            )
+            assert cursor.fetchall() == [(20_000, 20_000)]  # and read once, through the ledger
+        finally:
+            drop_databases(cursor, prefix)
+
+
+def test_a_failure_after_the_rename_removes_the_file(tmp_path: Path, fresh_url: str, monkeypatch) -> None:
+    from metrics_warehouse.ingest.lake import LakeFile
+
+    landing, lake_dir = tmp_path / "landing", tmp_path / "lake"
+    write(landing / "events/2026-11-01/app.jsonl", "\n".join(EVENT_LINES) + "\n")
+    renamed = LakeFile.publish
+
+    def publish_then_fail(self: LakeFile) -> None:
+        renamed(self)
+        assert self.path.exists()
+        raise OSError("the commit did not happen")
+
+    monkeypatch.setattr(LakeFile, "publish", publish_then_fail)
+    with pytest.raises(OSError, match="the commit did not happen"):
+        ingest_all(fresh_url, landing, lake_dir)
+    assert table_rows(fresh_url, "select count(*) from ops.ingest_ledger") == [(0,)]
+    assert [path for path in lake_dir.rglob("*") if path.is_file()] == []
+    monkeypatch.undo()
+    ingest_all(fresh_url, landing, lake_dir, "rerun")
+    assert len(events_in_lake(lake_dir)) == 1
+
+
+def drop_databases(cursor, prefix: str) -> None:
+    for database in ("raw", "ops"):
+        cursor.execute(f"drop database if exists {prefix}{database} cascade")  # external tables: the files stay
+
+
+def test_spark_reads_the_lake_and_the_control_tables(
+    loaded: tuple[str, str, Path], landing: Path, spark_thrift: tuple[str, int]
+) -> None:
+    """Every lake table as Spark sees it: the same rows as PostgreSQL's raw tables and control tables; a file loaded
+    after the tables were registered is read after the next refresh."""
+    pg_url, lake_url, lake_dir = loaded
+    host, port = spark_thrift
+    url, prefix = f"thrift://{host}:{port}", f"t{uuid.uuid4().hex[:8]}_"
+    refresh_lake_tables(url, lake_url, lake_dir, prefix)
+    with spark_connect(url) as conn, conn.cursor() as cursor:
+        try:
+            for source in SOURCE_NAMES:
+                cursor.execute(f"select * from {prefix}raw.{source} order by file_id, line_number")
+                assert cursor.fetchall() == [tuple(map(as_spark_returns, row)) for row in pg_rows(pg_url, source)]
+            for table in ("ingest_ledger", "quarantine"):
+                cursor.execute(f"select * from {prefix}ops.{table}")
+                expected = table_rows(lake_url, f"select * from ops.{table}")
+                assert len(cursor.fetchall()) == len(expected) > 0, table
+            cursor.execute(f"select * from {prefix}ops.quarantine order by file_id, line_number")
+            assert cursor.fetchall() == table_rows(lake_url, QUARANTINE)
+            write(landing / "events/2026-11-03/late.jsonl", EVENT_LINES[0].replace('"e1"', '"late"') + "\n")
+            ingest_all(lake_url, landing, lake_dir, "later")
+            refresh_lake_tables(url, lake_url, lake_dir, prefix)
+            cursor.execute(f"select delivery_date from {prefix}raw.events where event_id = 'late'")
+            assert cursor.fetchall() == [("2026-11-03",)]
+            cursor.execute(f"select count(*) from {prefix}ops.ingest_ledger where path like '%late%'")
+            assert cursor.fetchall() == [(1,)]
+        finally:
+            drop_databases(cursor, prefix)
+
+
+def as_spark_returns(value):
+    """A PostgreSQL value as Spark's Thrift server returns it: a date as its text, a timestamptz as a naive datetime
+    in the session's UTC."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat() if isinstance(value, date) else value
