@@ -25,8 +25,8 @@ from metrics_warehouse.ingest.runner import ingest_source, record_landing_root
 from metrics_warehouse.settings import load_settings
 from metrics_warehouse.spark.connection import connect as spark_connect
 from metrics_warehouse.spark.lake_tables import refresh_lake_tables
-from tests.cases import landing_files
-from tests.integration.test_ingest import EVENT_LINES, FEEDBACK_HEADER, big_events_file, write
+from tests.integration import test_ingest
+from tests.integration.test_ingest import EVENT_LINES, big_events_file, write
 
 
 @pytest.fixture(scope="session")
@@ -41,36 +41,15 @@ def spark_thrift() -> tuple[str, int]:
     return host, int(port)
 
 
+landing = test_ingest.landing  # the fixture: test_ingest's hand-counted dirty files, with those of tests/cases
+
+
 def ingest_all(url: str, landing: Path, lake_dir: Path | None, load_id: str = "test") -> dict[str, list[dict]]:
     settings = load_settings({"METRICS_LANDING_DIR": str(landing)})
     record_landing_root(url, landing)
     return {
         source: [asdict(r) for r in ingest_source(url, settings, source, load_id, lake_dir)] for source in SOURCE_NAMES
     }
-
-
-@pytest.fixture(scope="module")
-def landing(tmp_path_factory) -> Path:
-    """The hand-counted dirty files of tests/cases, and files of every other kind of outcome."""
-    root = tmp_path_factory.mktemp("landing")
-    for case in landing_files.CASES:
-        write(root / case.path, case.data)
-    write(root / "events/2026-11-01/app.jsonl", "\n".join(EVENT_LINES) + "\n")
-    write(root / "events/2026-11-02/app-again.jsonl", "\n".join(EVENT_LINES) + "\n")  # a copy: duplicate_file
-    write(root / "events/2026-11-01/empty.jsonl", b"")
-    write(
-        root / "feedback/2026-11-01/bom_crlf.csv",
-        "\ufeff" + FEEDBACK_HEADER + ",q_extra\r\n"
-        'f1,u1,2026-11-01 10:00:00,app,投诉,2,"bad, very ""bad""\r\nsecond line\tand a tab \\ backslash",open,,,x\r\n'
-        "f2,u2,2026-11-01 10:00:00,app,建议,9,ok,open,,,y\r\n",
-    )
-    write(
-        root / "feedback/2026-11-01/gbk.csv",
-        FEEDBACK_HEADER + "\nf5,u5,2026-11-01T10:00:00+08:00,微信,故障,1,无法登录,open,,\n",
-        encoding="gb18030",
-    )
-    write(root / "feedback/2026-11-01/missing_column.csv", "feedback_id,user_id,created_at\nf6,u6,2026-11-01\n")
-    return root
 
 
 @pytest.fixture(scope="module")
