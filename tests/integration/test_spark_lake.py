@@ -213,10 +213,10 @@ def drop_databases(cursor, prefix: str) -> None:
 
 
 def test_spark_reads_the_lake_and_the_control_tables(
-    loaded: tuple[str, str, Path], landing: Path, spark_thrift: tuple[str, int]
+    loaded: tuple[str, str, Path], landing: Path, spark_thrift: tuple[str, int], tmp_path: Path
 ) -> None:
     """Every lake table as Spark sees it: the same rows as PostgreSQL's raw tables and control tables; a file loaded
-    after the tables were registered is read after the next refresh."""
+    after the tables were registered is read after the next refresh; tables follow the lake when it moves."""
     pg_url, lake_url, lake_dir = loaded
     host, port = spark_thrift
     url, prefix = f"thrift://{host}:{port}", f"t{uuid.uuid4().hex[:8]}_"
@@ -239,6 +239,10 @@ def test_spark_reads_the_lake_and_the_control_tables(
             assert cursor.fetchall() == [("2026-11-03",)]
             cursor.execute(f"select count(*) from {prefix}ops.ingest_ledger where path like '%late%'")
             assert cursor.fetchall() == [(1,)]
+            moved = tmp_path / "moved"  # METRICS_LAKE_DIR changed: the tables follow it
+            refresh_lake_tables(url, lake_url, moved, prefix)
+            cursor.execute(f"select count(*) from {prefix}raw.events")
+            assert cursor.fetchall() == [(0,)]
         finally:
             drop_databases(cursor, prefix)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -23,7 +24,8 @@ def test_thrift_urls() -> None:
 def test_lake_layout() -> None:
     path = raw_file(Path("/lake"), "events", date(2026, 11, 1), 42)
     assert path == Path("/lake/raw/events/delivery_date=2026-11-01/file_42.parquet")
-    assert hidden(path) == Path("/lake/raw/events/delivery_date=2026-11-01/.file_42.parquet.writing")
+    assert re.fullmatch(r"\.file_42\.parquet\.[0-9a-f]{12}\.writing", hidden(path).name)
+    assert hidden(path).parent == path.parent and hidden(path) != hidden(path)
     assert ops_folder(Path("/lake"), "ingest_ledger") == Path("/lake/ops/ingest_ledger")
 
 

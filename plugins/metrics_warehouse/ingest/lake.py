@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -88,8 +89,9 @@ def ops_folder(lake_dir: Path, table: str) -> Path:
 
 
 def hidden(path: Path) -> Path:
-    """Where `path` is written before it is complete: Spark and Hive skip names starting with a dot."""
-    return path.with_name(f".{path.name}.writing")
+    """Where `path` is written before it is complete, a name of this writer's own: Spark and Hive skip names starting
+    with a dot."""
+    return path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.writing")
 
 
 def write_parquet(conn: psycopg.Connection, relation: sql.Composable, columns: list[LakeColumn], path: Path) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psycopg
 from psycopg import sql
@@ -72,30 +73,42 @@ def snapshot_ops(pg_url: str, lake_dir: Path) -> list[str]:
                     log.warning("ops.%s is not in the warehouse yet: Spark has no table ops.%s", table, table)
                     continue
                 path = ops_folder(lake_dir, table) / SNAPSHOT_FILE
-                rows = write_parquet(conn, sql.Identifier("ops", table), lake_columns(conn, "ops", table), hidden(path))
-                os.replace(hidden(path), path)
+                written = hidden(path)
+                rows = write_parquet(conn, sql.Identifier("ops", table), lake_columns(conn, "ops", table), written)
+                os.replace(written, path)
                 log.info("ops.%s: %d rows copied to %s", table, rows, path)
                 copied.append(table)
     return copied
 
 
 def _ensure_table(cursor, name: str, columns: list[LakeColumn], location: Path, *, partitioned: bool) -> None:
-    """Create the external Parquet table `name` over `location` (dropping its definition first when its columns
-    differ: the files stay)."""
+    """Create the external Parquet table `name` over `location`, defining it again when its columns or its location
+    differ (the lake's files stay)."""
     wanted = [(column.name, column.spark_type) for column in columns]
+    uri = location.absolute().as_uri()
     database, table = name.split(".")
     cursor.execute(f"show tables in {database} like '{table}'")
     if cursor.fetchall():
-        if table_columns(cursor, name) == wanted:
+        if table_columns(cursor, name) == wanted and _same_place(_location(cursor, name), uri):
             return
-        log.info("%s: its columns changed, defining it again", name)
-        cursor.execute(f"drop table {name}")
+        log.info("%s: its columns or its location changed, defining it again", name)
+        cursor.execute(f"drop table if exists {name}")
     location.mkdir(parents=True, exist_ok=True)
     definition = ", ".join(f"`{column}` {spark_type}" for column, spark_type in wanted)
     partitioning = f" partitioned by ({PARTITION_COLUMN})" if partitioned else ""
     cursor.execute(
-        f"create table {name} ({definition}) using parquet{partitioning} location {_literal(location.absolute().as_uri())}"
+        f"create table if not exists {name} ({definition}) using parquet{partitioning} location {_literal(uri)}"
     )
+
+
+def _location(cursor, name: str) -> str:
+    cursor.execute(f"describe table extended {name}")
+    return next(value for key, value, _ in cursor.fetchall() if key == "Location")
+
+
+def _same_place(one: str, other: str) -> bool:
+    """Whether two URIs name the same folder (Spark writes `file:/x` for `file:///x`)."""
+    return len({(parts.scheme, parts.path.rstrip("/")) for parts in (urlsplit(one), urlsplit(other))}) == 1
 
 
 def _literal(text: str) -> str:

@@ -95,7 +95,6 @@ def _load(source, conn: psycopg.Connection, table: KpiTable) -> int:
     definition = sql.SQL(", ").join(
         sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(types[spark_type])) for name, spark_type in columns
     )
-    conn.execute(sql.SQL("drop table if exists {}").format(staged))
     conn.execute(sql.SQL("create table {} ({})").format(staged, definition))
     source.execute(f"select {', '.join(f'`{name}`' for name, _ in columns)} from {KPI_SCHEMA}.{table.name}")
     rows = 0
