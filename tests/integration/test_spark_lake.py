@@ -133,23 +133,30 @@ def test_a_second_run_loads_nothing_new(loaded: tuple[str, str, Path], landing: 
     assert sorted(lake_dir.rglob("*")) == before
 
 
-LOAD_THEN_DIE = """
+INGEST_TO_LAKE = """
 import os, signal, sys
 from pathlib import Path
 from metrics_warehouse.ingest.lake import LakeFile
 from metrics_warehouse.ingest.runner import ingest_source
 from metrics_warehouse.settings import load_settings
 
+url, landing, lake_dir, die = sys.argv[1:]
 renamed = LakeFile.publish
 
 def publish_then_die(self):
     renamed(self)
     os.kill(os.getpid(), signal.SIGKILL)  # after the rename, before the ledger's commit
 
-LakeFile.publish = publish_then_die
-settings = load_settings({"METRICS_LANDING_DIR": sys.argv[2], "METRICS_INGEST_WORKERS": "1"})
-ingest_source(sys.argv[1], settings, "events", "crashing", Path(sys.argv[3]))
+if die == "die_after_rename":
+    LakeFile.publish = publish_then_die
+settings = load_settings({"METRICS_LANDING_DIR": landing, "METRICS_INGEST_WORKERS": "1"})
+ingest_source(url, settings, "events", "run", Path(lake_dir))
 """
+
+
+def start_ingest(url: str, landing: Path, lake_dir: Path, die: str = "no") -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "plugins")}
+    return subprocess.Popen([sys.executable, "-c", INGEST_TO_LAKE, url, str(landing), str(lake_dir), die], env=env)
 
 
 def events_in_lake(lake_dir: Path) -> list[Path]:
@@ -161,9 +168,7 @@ def test_a_crash_between_the_rename_and_the_commit_leaves_an_orphan_no_build_rea
 ) -> None:
     landing, lake_dir = tmp_path / "landing", tmp_path / "lake"
     big_events_file(landing, 20_000)
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "plugins")}
-    crashed = subprocess.run([sys.executable, "-c", LOAD_THEN_DIE, fresh_url, str(landing), str(lake_dir)], env=env)
-    assert crashed.returncode == -signal.SIGKILL
+    assert start_ingest(fresh_url, landing, lake_dir, "die_after_rename").wait() == -signal.SIGKILL
     [orphan] = events_in_lake(lake_dir)
     assert table_rows(fresh_url, "select count(*) from ops.ingest_ledger") == [(0,)]
     ingest_all(fresh_url, landing, lake_dir, "rerun")
@@ -183,6 +188,21 @@ def test_a_crash_between_the_rename_and_the_commit_leaves_an_orphan_no_build_rea
             assert cursor.fetchall() == [(20_000, 20_000)]  # and read once, through the ledger
         finally:
             drop_databases(cursor, prefix)
+
+
+def test_concurrent_runs_write_each_file_once(tmp_path: Path, fresh_url: str) -> None:
+    landing, lake_dir = tmp_path / "landing", tmp_path / "lake"
+    for day in range(1, 7):
+        lines = (f'{{"event_id":"d{day}-{i}","event_name":"login","event_time":1761957000000}}\n' for i in range(5000))
+        write(landing / f"events/2026-11-0{day}/part.jsonl", "".join(lines))
+    runs = [start_ingest(fresh_url, landing, lake_dir) for _ in range(3)]
+    assert [run.wait() for run in runs] == [0, 0, 0]
+    loaded = table_rows(fresh_url, "select file_id from ops.ingest_ledger where status = 'loaded' order by 1")
+    assert len(loaded) == 6
+    assert {path.name for path in events_in_lake(lake_dir)} == {f"file_{file_id}.parquet" for (file_id,) in loaded}
+    assert [path for path in lake_dir.rglob(".*")] == []
+    rows = lake_rows(lake_dir, "events")
+    assert len(rows) == len({row[2] for row in rows}) == 30_000
 
 
 def test_a_failure_after_the_rename_removes_the_file(tmp_path: Path, fresh_url: str, monkeypatch) -> None:
