@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,10 +18,12 @@ from pathlib import Path
 
 import psycopg
 import pyarrow as pa
+import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 from psycopg import sql
 
 ROW_GROUP_ROWS = 65_536
+CSV_BLOCK_BYTES = 16 << 20
 # information_schema data_type -> (Arrow type of the Parquet column, Spark SQL type of the table over it). jsonb is its
 # JSON text; numeric (ops.targets' values) takes the scale of the number policy's ratios.
 LAKE_TYPES: dict[str, tuple[pa.DataType, str]] = {
@@ -52,9 +55,14 @@ class LakeColumn:
 
     @property
     def selected(self) -> sql.Composable:
-        """The column as read for the lake: jsonb as its text."""
+        """The column as COPY writes it for the lake: jsonb as its text, timestamptz in ISO 8601 UTC (as pyarrow reads
+        it, whatever the session's DateStyle and time zone)."""
         column = sql.Identifier(self.name)
-        return sql.SQL("{}::text").format(column) if self.pg_type == "jsonb" else column
+        if self.pg_type == "jsonb":
+            return sql.SQL("{}::text").format(column)
+        if self.pg_type == "timestamp with time zone":
+            return sql.SQL("""to_char({} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')""").format(column)
+        return column
 
 
 def lake_columns(conn: psycopg.Connection, schema: str, table: str) -> list[LakeColumn]:
@@ -95,25 +103,36 @@ def hidden(path: Path) -> Path:
 
 
 def write_parquet(conn: psycopg.Connection, relation: sql.Composable, columns: list[LakeColumn], path: Path) -> int:
-    """Stream a relation's rows into a Parquet file, a row group at a time; the number of rows. Runs inside the
-    caller's transaction (the server-side cursor needs one)."""
+    """Write a relation's rows into a Parquet file; the number of rows. The rows go through COPY's CSV, which pyarrow
+    parses in bulk: about twice as fast as fetching them as Python values. Every value is quoted, so an unquoted empty
+    field is NULL and a quoted one an empty text."""
     schema = arrow_schema(columns)
-    query = sql.SQL("select {} from {}").format(sql.SQL(", ").join(c.selected for c in columns), relation)
+    query = sql.SQL("copy (select {} from {}) to stdout (format csv, force_quote *)").format(
+        sql.SQL(", ").join(c.selected for c in columns), relation
+    )
+    options = {
+        "read_options": pcsv.ReadOptions(column_names=schema.names, block_size=CSV_BLOCK_BYTES),
+        "parse_options": pcsv.ParseOptions(newlines_in_values=True),
+        "convert_options": pcsv.ConvertOptions(
+            column_types=schema,
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+            true_values=["t"],
+            false_values=["f"],
+        ),
+    }
     rows_written = 0
     path.parent.mkdir(parents=True, exist_ok=True)
-    with (
-        # the text format: ~5x faster here than the binary one (psycopg parsing plus pyarrow taking the values)
-        conn.cursor(name="lake_export") as cursor,
-        pq.ParquetWriter(path, schema, compression="zstd") as writer,
-    ):
-        cursor.itersize = ROW_GROUP_ROWS
-        cursor.execute(query)
-        while rows := cursor.fetchmany(ROW_GROUP_ROWS):
-            arrays = [
-                pa.array(values, type=field.type) for values, field in zip(zip(*rows, strict=True), schema, strict=True)
-            ]
-            writer.write_table(pa.Table.from_arrays(arrays, schema=schema), row_group_size=ROW_GROUP_ROWS)
-            rows_written += len(rows)
+    with tempfile.TemporaryFile() as spool:
+        with conn.cursor() as cursor, cursor.copy(query) as copy:
+            for chunk in copy:
+                spool.write(chunk)
+        empty = spool.tell() == 0  # no rows: a file of no row group (pyarrow reads no CSV of no line)
+        spool.seek(0)
+        with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+            for batch in [] if empty else pcsv.open_csv(spool, **options):
+                writer.write_batch(batch, row_group_size=ROW_GROUP_ROWS)
+                rows_written += batch.num_rows
     return rows_written
 
 
