@@ -20,11 +20,13 @@ import pyarrow.dataset as ds
 import pytest
 
 from metrics_warehouse.contracts import SOURCE_NAMES
+from metrics_warehouse.dbt.manifest import EmptyRelation
 from metrics_warehouse.ingest.lake import PARTITION_COLUMN, raw_folder
 from metrics_warehouse.ingest.runner import ingest_source, record_landing_root
 from metrics_warehouse.settings import load_settings
 from metrics_warehouse.spark.connection import connect as spark_connect
-from metrics_warehouse.spark.lake_tables import refresh_lake_tables
+from metrics_warehouse.spark.connection import table_columns
+from metrics_warehouse.spark.lake_tables import create_empty_views, register_lake
 from tests.integration import test_ingest
 from tests.integration.test_ingest import EVENT_LINES, big_events_file, write
 
@@ -178,7 +180,7 @@ def test_a_crash_between_the_rename_and_the_commit_leaves_an_orphan_no_build_rea
     assert [path.name for path in events_in_lake(lake_dir)] == sorted([orphan.name, f"file_{file_id}.parquet"])
     prefix = f"t{uuid.uuid4().hex[:8]}_"
     host, port = spark_thrift
-    refresh_lake_tables(f"thrift://{host}:{port}", fresh_url, lake_dir, prefix)
+    register_lake(fresh_url, f"thrift://{host}:{port}", lake_dir, prefix)
     with spark_connect(f"thrift://{host}:{port}") as conn, conn.cursor() as cursor:
         try:
             cursor.execute(f"select count(*) from {prefix}raw.events")
@@ -242,7 +244,7 @@ def test_spark_reads_the_lake_and_the_control_tables(
     pg_url, lake_url, lake_dir = loaded
     host, port = spark_thrift
     url, prefix = f"thrift://{host}:{port}", f"t{uuid.uuid4().hex[:8]}_"
-    refresh_lake_tables(url, lake_url, lake_dir, prefix)
+    register_lake(lake_url, url, lake_dir, prefix)
     with spark_connect(url) as conn, conn.cursor() as cursor:
         try:
             for source in SOURCE_NAMES:
@@ -255,13 +257,13 @@ def test_spark_reads_the_lake_and_the_control_tables(
                 assert sorted(cursor.fetchall()) == expected != [], table
             write(landing / "events/2026-11-03/late.jsonl", EVENT_LINES[0].replace('"e1"', '"late"') + "\n")
             ingest_all(lake_url, landing, lake_dir, "later")
-            refresh_lake_tables(url, lake_url, lake_dir, prefix)
+            register_lake(lake_url, url, lake_dir, prefix)
             cursor.execute(f"select delivery_date from {prefix}raw.events where event_id = 'late'")
             assert cursor.fetchall() == [("2026-11-03",)]
             cursor.execute(f"select count(*) from {prefix}ops.ingest_ledger where path like '%late%'")
             assert cursor.fetchall() == [(1,)]
             moved = tmp_path / "moved"  # METRICS_LAKE_DIR changed: the tables follow it
-            refresh_lake_tables(url, lake_url, moved, prefix)
+            register_lake(lake_url, url, moved, prefix)
             cursor.execute(f"select count(*) from {prefix}raw.events")
             assert cursor.fetchall() == [(0,)]
         finally:
@@ -274,3 +276,18 @@ def as_spark_returns(value):
     if isinstance(value, datetime):
         return value.astimezone(UTC).replace(tzinfo=None)
     return value.isoformat() if isinstance(value, date) else value
+
+
+def test_empty_views_for_the_incremental_models_unit_tests(spark_thrift: tuple[str, int]) -> None:
+    host, port = spark_thrift
+    url, database = f"thrift://{host}:{port}", f"t{uuid.uuid4().hex[:8]}_marts"
+    relation = EmptyRelation(database, "fct_x", "fct_x", (("user_id", "string"), ("revenue", "decimal(38,6)")))
+    create_empty_views(url, [relation])
+    create_empty_views(url, [relation])  # there already: kept
+    with spark_connect(url) as conn, conn.cursor() as cursor:
+        try:
+            cursor.execute(f"select * from {database}.fct_x")
+            assert cursor.fetchall() == []
+            assert table_columns(cursor, f"{database}.fct_x") == list(relation.columns)
+        finally:
+            cursor.execute(f"drop database if exists {database} cascade")

@@ -14,7 +14,7 @@ import pytest
 from metrics_warehouse.dbt.manifest import ensure_manifest
 from metrics_warehouse.settings import DBT_PROJECT_DIR
 from metrics_warehouse.spark.connection import connect as spark_connect
-from metrics_warehouse.spark.publish import KpiTable, kpi_tables, publish_kpi
+from metrics_warehouse.spark.publish import KpiTable, kpi_tables, publish_kpi_schema
 from metrics_warehouse.warehouse.bi_access import BI_ROLE, grant_bi_access
 from metrics_warehouse.warehouse.connection import prepare
 from tests.integration.test_spark_lake import spark_thrift  # noqa: F401 (the fixture)
@@ -84,7 +84,7 @@ def test_published_tables_have_the_contracts_postgresql_types_and_sparks_values(
     spark_url: str, warehouse: str, kpi_table: tuple[KpiTable, KpiTable]
 ) -> None:
     one, two = kpi_table
-    assert publish_kpi(spark_url, warehouse, kpi_table) == {one.name: 3, two.name: 3}
+    assert publish_kpi_schema(spark_url, warehouse, kpi_table) == {one.name: 3, two.name: 3}
     with psycopg.connect(warehouse) as conn:
         types = conn.execute(
             "select column_name, data_type from information_schema.columns where table_schema = 'kpi' "
@@ -112,15 +112,15 @@ def test_a_second_publish_replaces_every_table_and_a_failed_one_replaces_none(
     spark_url: str, warehouse: str, kpi_table: tuple[KpiTable, KpiTable]
 ) -> None:
     one, two = kpi_table
-    publish_kpi(spark_url, warehouse, kpi_table)
+    publish_kpi_schema(spark_url, warehouse, kpi_table)
     with spark_connect(spark_url) as conn, conn.cursor() as cursor:
         cursor.execute(f"insert overwrite kpi.{one.name} select id + 10, label, day, at, users, active, score, "
                        f"revenue, share from kpi.{two.name}")  # fmt: skip
     missing = KpiTable(f"{one.name}_missing")
     with pytest.raises(Exception, match=missing.name):
-        publish_kpi(spark_url, warehouse, [one, missing])
+        publish_kpi_schema(spark_url, warehouse, [one, missing])
     assert [row[0] for row in rows(warehouse, one.name)] == [1, 2, 3]  # the failed run replaced nothing
-    assert publish_kpi(spark_url, warehouse, [one, two]) == {one.name: 3, two.name: 3}
+    assert publish_kpi_schema(spark_url, warehouse, [one, two]) == {one.name: 3, two.name: 3}
     assert [row[0] for row in rows(warehouse, one.name)] == [11, 12, 13]
     assert rows(warehouse, two.name) == FIRST_ROWS
     with psycopg.connect(warehouse) as conn:
@@ -129,7 +129,7 @@ def test_a_second_publish_replaces_every_table_and_a_failed_one_replaces_none(
 
 
 def test_the_kpi_tables_are_the_kpi_models_of_the_manifest_with_their_primary_keys() -> None:
-    tables = kpi_tables(ensure_manifest())
+    tables = kpi_tables(ensure_manifest("warehouse"))  # either target's: the same models and keys
     models = sorted(path.stem for path in (DBT_PROJECT_DIR / "models" / "kpi").glob("*.sql"))
     assert [table.name for table in tables] == models
     assert all(table.primary_key for table in tables)

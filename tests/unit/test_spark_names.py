@@ -8,21 +8,22 @@ from pathlib import Path
 
 import pytest
 
-from metrics_warehouse.ingest.lake import hidden, ops_folder, raw_file
-from metrics_warehouse.spark.connection import thrift_address
+from metrics_warehouse.ingest.lake import hidden, lake_file, ops_folder
+from metrics_warehouse.spark.connection import thrift_address, thrift_url
 from metrics_warehouse.spark.publish import postgres_types
 
 
 def test_thrift_urls() -> None:
     assert thrift_address("thrift://127.0.0.1:10041") == ("127.0.0.1", 10041, "metrics")
     assert thrift_address("thrift://etl@spark.example.com") == ("spark.example.com", 10000, "etl")
+    assert thrift_address(thrift_url("spark.example.com", None)) == ("spark.example.com", 10000, "metrics")
     for bad in ("127.0.0.1:10000", "http://host:10000", "thrift://"):
         with pytest.raises(ValueError, match="thrift://host:port"):
             thrift_address(bad)
 
 
 def test_lake_layout() -> None:
-    path = raw_file(Path("/lake"), "events", date(2026, 11, 1), 42)
+    path = lake_file("/lake", "events", date(2026, 11, 1), 42)
     assert path == Path("/lake/raw/events/delivery_date=2026-11-01/file_42.parquet")
     assert re.fullmatch(r"\.file_42\.parquet\.[0-9a-f]{12}\.writing", hidden(path).name)
     assert hidden(path).parent == path.parent and hidden(path) != hidden(path)

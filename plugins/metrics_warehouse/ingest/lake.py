@@ -83,17 +83,18 @@ def arrow_schema(columns: list[LakeColumn]) -> pa.Schema:
     return pa.schema([pa.field(column.name, column.arrow_type) for column in columns])
 
 
-def raw_folder(lake_dir: Path, source: str) -> Path:
-    return lake_dir / "raw" / source
+def raw_folder(lake_dir: str | Path, source: str) -> Path:
+    return Path(lake_dir) / "raw" / source
 
 
-def raw_file(lake_dir: Path, source: str, delivery_date: date, file_id: int) -> Path:
+def lake_file(lake_dir: str | Path, source: str, delivery_date: date, file_id: int) -> Path:
+    """The lake file of a landing file's accepted rows (the raw gate reads a batch's files: quality.lake_batch)."""
     partition = f"{PARTITION_COLUMN}={delivery_date.isoformat()}"
     return raw_folder(lake_dir, source) / partition / f"file_{file_id}.parquet"
 
 
-def ops_folder(lake_dir: Path, table: str) -> Path:
-    return lake_dir / "ops" / table
+def ops_folder(lake_dir: str | Path, table: str) -> Path:
+    return Path(lake_dir) / "ops" / table
 
 
 def hidden(path: Path) -> Path:
@@ -147,9 +148,9 @@ class LakeFile:
 
     TABLE = "lake_rows"
 
-    def __init__(self, lake_dir: Path, source: str, delivery_date: date, file_id: int) -> None:
+    def __init__(self, lake_dir: str | Path, source: str, delivery_date: date, file_id: int) -> None:
         self.source = source
-        self.path = raw_file(lake_dir, source, delivery_date, file_id)
+        self.path = lake_file(lake_dir, source, delivery_date, file_id)
         self._written = hidden(self.path)
 
     def staging_table(self, conn: psycopg.Connection, raw_table: str) -> str:
@@ -176,7 +177,7 @@ class LakeFile:
 
 
 @contextlib.contextmanager
-def lake_file(lake_dir: Path | None, source: str, delivery_date: date, file_id: int) -> Iterator[LakeFile | None]:
+def lake_load(lake_dir: str | Path | None, source: str, delivery_date: date, file_id: int) -> Iterator[LakeFile | None]:
     """A LakeFile for the load of one landing file (None: rows go to PostgreSQL's raw tables), removed from the lake
     when the load fails, whether before the rename or in the commit after it."""
     if lake_dir is None:

@@ -20,7 +20,7 @@ import orjson
 import psycopg
 
 from metrics_warehouse.ingest import csv_sources, events, records
-from metrics_warehouse.ingest.lake import LakeFile, lake_file
+from metrics_warehouse.ingest.lake import LakeFile, lake_load
 from metrics_warehouse.ingest.landing import LandingFile
 from metrics_warehouse.ingest.reasons import FileRejected
 from metrics_warehouse.ingest.records import Block, ReadContext, Skipped, copy_line
@@ -53,7 +53,7 @@ def load_file(
     file_id: int,
     load_id: str,
     settings: Settings,
-    lake_dir: Path | None = None,
+    lake_dir: str | Path | None = None,
 ) -> FileResult | None:
     """Load a file as `file_id` unless this path with this content was seen before (then None). `conn` must be in
     autocommit mode. Its rows go to the lake under `lake_dir` when given, else to the raw tables.
@@ -61,8 +61,8 @@ def load_file(
     Locks: the path's (a changed file against its earlier load), then the content's (copies under other names).
     """
     started_at = datetime.now(UTC)
-    lake_load = lake_file(lake_dir, landing_file.source, landing_file.delivery_date, file_id)
-    with lake_load as lake, conn.transaction():
+    in_lake = lake_load(lake_dir, landing_file.source, landing_file.delivery_date, file_id)
+    with in_lake as lake, conn.transaction():
         conn.execute("select pg_advisory_xact_lock(hashtextextended(%s, 1))", (landing_file.relpath,))
         conn.execute("select pg_advisory_xact_lock(hashtextextended(%s, 0))", (landing_file.sha256,))
         earlier = conn.execute(

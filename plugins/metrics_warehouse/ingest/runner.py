@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 def ingest_source(
-    url: str, settings: Settings, source: str, load_id: str, lake_dir: Path | None = None
+    url: str, settings: Settings, source: str, load_id: str, lake_dir: str | Path | None = None
 ) -> list[FileResult]:
     """Load the files of `source` not seen before (by path and content hash), `settings.ingest_workers` at a time.
     Their rows go to the lake under `lake_dir` when given (METRICS_ENGINE=spark), else to the raw tables.
@@ -50,7 +50,7 @@ def ingest_source(
 
 
 def _load_groups(
-    url: str, settings: Settings, load_id: str, groups: list[list[tuple[LandingFile, int]]], lake_dir: Path | None
+    url: str, settings: Settings, load_id: str, groups: list[list[tuple[LandingFile, int]]], lake_dir: str | Path | None
 ) -> dict[str, FileResult | None]:
     """Each worker thread loads whole groups on a connection of its own; parsing holds the GIL, but most of a
     file's time is its server process's COPY, which runs in parallel."""

@@ -7,14 +7,20 @@ from urllib.parse import urlsplit
 from pyhive import hive
 
 DEFAULT_USER = "metrics"
+DEFAULT_PORT = 10000  # HiveServer2's
 
 
 def thrift_address(url: str) -> tuple[str, int, str]:
-    """(host, port, user) of a `thrift://` URL; the port defaults to HiveServer2's 10000."""
+    """(host, port, user) of a `thrift://` URL."""
     parts = urlsplit(url)
     if parts.scheme != "thrift" or not parts.hostname:
         raise ValueError(f"not a Spark Thrift URL (thrift://host:port): {url!r}")
-    return parts.hostname, parts.port or 10000, parts.username or DEFAULT_USER
+    return parts.hostname, parts.port or DEFAULT_PORT, parts.username or DEFAULT_USER
+
+
+def thrift_url(host: str, port: int | None = None) -> str:
+    """The URL of a Thrift server (an Airflow connection's host and port)."""
+    return f"thrift://{host}:{port or DEFAULT_PORT}"
 
 
 def connect(url: str) -> hive.Connection:

@@ -16,6 +16,7 @@ import psycopg
 from psycopg import sql
 
 from metrics_warehouse.contracts import SOURCE_NAMES
+from metrics_warehouse.dbt.manifest import EmptyRelation
 from metrics_warehouse.ingest.lake import (
     PARTITION_COLUMN,
     LakeColumn,
@@ -36,7 +37,7 @@ OPS_TABLES = ("ingest_ledger", "quarantine", "file_releases", "quality_results",
 SNAPSHOT_FILE = "snapshot.parquet"
 
 
-def refresh_lake_tables(thrift_url: str, pg_url: str, lake_dir: Path, database_prefix: str = "") -> None:
+def register_lake(pg_url: str, thrift_url: str, lake_dir: str | Path, database_prefix: str = "") -> None:
     """Before a Spark build: a fresh snapshot of the control tables, and every lake table registered and refreshed, in
     Spark's databases raw and ops (a test sharing a Spark server prefixes their names with its own)."""
     ops_tables = snapshot_ops(pg_url, lake_dir)
@@ -59,7 +60,7 @@ def refresh_lake_tables(thrift_url: str, pg_url: str, lake_dir: Path, database_p
             cursor.execute(f"refresh table {table}")
 
 
-def snapshot_ops(pg_url: str, lake_dir: Path) -> list[str]:
+def snapshot_ops(pg_url: str, lake_dir: str | Path) -> list[str]:
     """Copy the control tables, as of one moment, to `<lake>/ops/<table>/snapshot.parquet`, each replacing the last
     one whole (rename); the tables copied. A table the warehouse does not have yet (ops.alert_state before the first
     alerting run) is left out, and said so."""
@@ -113,3 +114,15 @@ def _same_place(one: str, other: str) -> bool:
 
 def _literal(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def create_empty_views(thrift_url: str, relations: list[EmptyRelation]) -> None:
+    """An empty view for each relation not in Spark yet, typed by its contract: the unit tests of an incremental model
+    read its existing relation's columns (tasks.create_incremental_relations; its first build replaces the view)."""
+    with spark_connect(thrift_url) as spark, spark.cursor() as cursor:
+        for relation in relations:
+            cursor.execute(f"create database if not exists {relation.schema}")
+            columns = ", ".join(f"cast(null as {data_type}) as `{name}`" for name, data_type in relation.columns)
+            cursor.execute(
+                f"create view if not exists {relation.schema}.{relation.alias} as select {columns} where false"
+            )

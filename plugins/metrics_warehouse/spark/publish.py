@@ -21,7 +21,7 @@ import yaml
 from psycopg import sql
 
 from metrics_warehouse.dbt.kpi_meta import KPI_SCHEMA
-from metrics_warehouse.dbt.manifest import read_manifest
+from metrics_warehouse.dbt.manifest import ensure_manifest, read_manifest
 from metrics_warehouse.settings import DBT_PROJECT_DIR
 from metrics_warehouse.spark.connection import connect as spark_connect
 from metrics_warehouse.spark.connection import table_columns
@@ -64,9 +64,10 @@ def postgres_types(project_dir: Path = DBT_PROJECT_DIR) -> dict[str, str]:
     return types
 
 
-def publish_kpi(thrift_url: str, pg_url: str, tables: Sequence[KpiTable]) -> dict[str, int]:
-    """Copy each of `tables` from Spark's kpi database to PostgreSQL's kpi schema, replacing what is there, in one
-    transaction; the rows published per table."""
+def publish_kpi_schema(thrift_url: str, pg_url: str, tables: Sequence[KpiTable] | None = None) -> dict[str, int]:
+    """Copy each of `tables` (the kpi models of the project's manifest) from Spark's kpi database to PostgreSQL's kpi
+    schema, replacing what is there, in one transaction; the rows published per table."""
+    tables = kpi_tables(ensure_manifest()) if tables is None else tables
     published: dict[str, int] = {}
     with (
         spark_connect(thrift_url) as spark,
