@@ -10,6 +10,7 @@ import pytest
 
 from metrics_warehouse.ingest.lake import hidden, lake_file, ops_folder
 from metrics_warehouse.spark.connection import thrift_address, thrift_url
+from metrics_warehouse.spark.lake_tables import ops_tables
 from metrics_warehouse.spark.publish import postgres_types
 
 
@@ -51,3 +52,7 @@ def test_a_spark_type_of_two_postgresql_types_is_refused(tmp_path: Path) -> None
     )
     with pytest.raises(ValueError, match="spark double is both"):
         postgres_types(tmp_path)
+
+
+def test_the_control_tables_copied_to_the_lake_are_the_dbt_source_ops() -> None:
+    assert ops_tables() == ["ingest_ledger", "quarantine", "file_releases", "quality_results", "targets", "alert_state"]

@@ -105,8 +105,8 @@ def hidden(path: Path) -> Path:
 
 def write_parquet(conn: psycopg.Connection, relation: sql.Composable, columns: list[LakeColumn], path: Path) -> int:
     """Write a relation's rows into a Parquet file; the number of rows. The rows go through COPY's CSV, which pyarrow
-    parses in bulk: about twice as fast as fetching them as Python values. Every value is quoted, so an unquoted empty
-    field is NULL and a quoted one an empty text."""
+    parses in bulk (faster than fetching Python values: 1.2 s against 1.6 s for 200k events). Every value is quoted, so
+    an unquoted empty field is NULL and a quoted one an empty text."""
     schema = arrow_schema(columns)
     query = sql.SQL("copy (select {} from {}) to stdout (format csv, force_quote *)").format(
         sql.SQL(", ").join(c.selected for c in columns), relation

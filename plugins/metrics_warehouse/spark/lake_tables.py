@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg
+import yaml
 from psycopg import sql
 
 from metrics_warehouse.contracts import SOURCE_NAMES
@@ -26,24 +27,29 @@ from metrics_warehouse.ingest.lake import (
     raw_folder,
     write_parquet,
 )
+from metrics_warehouse.settings import DBT_PROJECT_DIR
 from metrics_warehouse.spark.connection import connect as spark_connect
 from metrics_warehouse.spark.connection import table_columns
 from metrics_warehouse.warehouse.connection import connect
 
 log = logging.getLogger(__name__)
 
-# The control tables dbt_project/models/sources.yml names (source `ops`).
-OPS_TABLES = ("ingest_ledger", "quarantine", "file_releases", "quality_results", "targets", "alert_state")
 SNAPSHOT_FILE = "snapshot.parquet"
+
+
+def ops_tables(project_dir: Path = DBT_PROJECT_DIR) -> list[str]:
+    """The control tables the dbt project reads: the tables of its source `ops` (models/sources.yml)."""
+    sources = yaml.safe_load((project_dir / "models" / "sources.yml").read_text(encoding="utf-8"))["sources"]
+    return [table["name"] for source in sources if source["name"] == "ops" for table in source["tables"]]
 
 
 def register_lake(pg_url: str, thrift_url: str, lake_dir: str | Path, database_prefix: str = "") -> None:
     """Before a Spark build: a fresh snapshot of the control tables, and every lake table registered and refreshed, in
     Spark's databases raw and ops (a test sharing a Spark server prefixes their names with its own)."""
-    ops_tables = snapshot_ops(pg_url, lake_dir)
+    copied = snapshot_ops(pg_url, lake_dir)
     with connect(pg_url) as conn:
         raw = {source: lake_columns(conn, "raw", source) for source in SOURCE_NAMES}
-        ops = {table: lake_columns(conn, "ops", table) for table in ops_tables}
+        ops = {table: lake_columns(conn, "ops", table) for table in copied}
     raw_database, ops_database = f"{database_prefix}raw", f"{database_prefix}ops"
     partition = LakeColumn(PARTITION_COLUMN, "date")
     with spark_connect(thrift_url) as spark, spark.cursor() as cursor:
@@ -69,7 +75,7 @@ def snapshot_ops(pg_url: str, lake_dir: str | Path) -> list[str]:
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         conn.read_only = True
         with conn.transaction():
-            for table in OPS_TABLES:
+            for table in ops_tables():
                 if conn.execute("select to_regclass(%s)", (f"ops.{table}",)).fetchone()[0] is None:
                     log.warning("ops.%s is not in the warehouse yet: Spark has no table ops.%s", table, table)
                     continue
