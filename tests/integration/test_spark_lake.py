@@ -47,11 +47,11 @@ landing = test_ingest.landing  # the fixture: test_ingest's hand-counted dirty f
 
 
 def ingest_all(url: str, landing: Path, lake_dir: Path | None, load_id: str = "test") -> dict[str, list[dict]]:
-    settings = load_settings({"METRICS_LANDING_DIR": str(landing)})
+    """Every source ingested as the DAG does, with the engine spark and this lake (None: the engine postgres)."""
+    engine = {"METRICS_ENGINE": "spark", "METRICS_LAKE_DIR": str(lake_dir)} if lake_dir else {}
+    settings = load_settings({"METRICS_LANDING_DIR": str(landing), **engine})
     record_landing_root(url, landing)
-    return {
-        source: [asdict(r) for r in ingest_source(url, settings, source, load_id, lake_dir)] for source in SOURCE_NAMES
-    }
+    return {source: [asdict(r) for r in ingest_source(url, settings, source, load_id)] for source in SOURCE_NAMES}
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +139,6 @@ def test_a_second_run_loads_nothing_new(loaded: tuple[str, str, Path], landing: 
 
 INGEST_TO_LAKE = """
 import os, signal, sys
-from pathlib import Path
 from metrics_warehouse.ingest.lake import LakeFile
 from metrics_warehouse.ingest.runner import ingest_source
 from metrics_warehouse.settings import load_settings
@@ -153,8 +152,8 @@ def publish_then_die(self):
 
 if die == "die_after_rename":
     LakeFile.publish = publish_then_die
-settings = load_settings({"METRICS_LANDING_DIR": landing, "METRICS_INGEST_WORKERS": "1"})
-ingest_source(url, settings, "events", "run", Path(lake_dir))
+env = {"METRICS_LANDING_DIR": landing, "METRICS_ENGINE": "spark", "METRICS_LAKE_DIR": lake_dir}
+ingest_source(url, load_settings({**env, "METRICS_INGEST_WORKERS": "1"}), "events", "run")
 """
 
 

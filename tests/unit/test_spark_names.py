@@ -29,6 +29,8 @@ def test_lake_layout() -> None:
     assert re.fullmatch(r"\.file_42\.parquet\.[0-9a-f]{12}\.writing", hidden(path).name)
     assert hidden(path).parent == path.parent and hidden(path) != hidden(path)
     assert ops_folder(Path("/lake"), "ingest_ledger") == Path("/lake/ops/ingest_ledger")
+    with pytest.raises(ValueError, match="not to s3a://bucket/lake"):
+        lake_file("s3a://bucket/lake", "events", date(2026, 11, 1), 42)
 
 
 def test_spark_types_read_back_as_the_postgresql_build_types_them() -> None:

@@ -83,8 +83,16 @@ def arrow_schema(columns: list[LakeColumn]) -> pa.Schema:
     return pa.schema([pa.field(column.name, column.arrow_type) for column in columns])
 
 
+def lake_root(lake_dir: str | Path) -> Path:
+    """The lake's folder. A URI (METRICS_LAKE_DIR=s3a://...) is refused: an object store's rename is no atomic step,
+    which a lake file's commit needs."""
+    if isinstance(lake_dir, str) and "://" in lake_dir:
+        raise ValueError(f"the loader writes the lake to a folder, not to {lake_dir}")
+    return Path(lake_dir)
+
+
 def raw_folder(lake_dir: str | Path, source: str) -> Path:
-    return Path(lake_dir) / "raw" / source
+    return lake_root(lake_dir) / "raw" / source
 
 
 def lake_file(lake_dir: str | Path, source: str, delivery_date: date, file_id: int) -> Path:
@@ -94,7 +102,7 @@ def lake_file(lake_dir: str | Path, source: str, delivery_date: date, file_id: i
 
 
 def ops_folder(lake_dir: str | Path, table: str) -> Path:
-    return Path(lake_dir) / "ops" / table
+    return lake_root(lake_dir) / "ops" / table
 
 
 def hidden(path: Path) -> Path:

@@ -18,11 +18,9 @@ from metrics_warehouse.warehouse.connection import connect
 log = logging.getLogger(__name__)
 
 
-def ingest_source(
-    url: str, settings: Settings, source: str, load_id: str, lake_dir: str | Path | None = None
-) -> list[FileResult]:
+def ingest_source(url: str, settings: Settings, source: str, load_id: str) -> list[FileResult]:
     """Load the files of `source` not seen before (by path and content hash), `settings.ingest_workers` at a time.
-    Their rows go to the lake under `lake_dir` when given (METRICS_ENGINE=spark), else to the raw tables.
+    Their rows go to the raw tables, or with the engine spark to the lake (`settings.lake_dir`).
     Returns one result per new file, in discovery order."""
     files, skipped = discover(settings.landing_dir, source)
     with connect(url, autocommit=True) as conn:
@@ -43,6 +41,7 @@ def ingest_source(
     groups: dict[str, list[tuple[LandingFile, int]]] = {}
     for landing_file, file_id in zip(new, file_ids, strict=True):
         groups.setdefault(landing_file.sha256, []).append((landing_file, file_id))
+    lake_dir = settings.lake_dir if settings.engine == "spark" else None
     results = _load_groups(url, settings, load_id, list(groups.values()), lake_dir) if groups else {}
     ordered = [result for landing_file in new if (result := results.get(landing_file.relpath)) is not None]
     log.info("%s: %d files in the landing zone, %d new", source, len(files), len(ordered))
