@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from metrics_warehouse.ingest.lake import hidden, lake_file, ops_folder
-from metrics_warehouse.spark.connection import thrift_address, thrift_url
+from metrics_warehouse.spark.connection import airflow_connection, thrift_address, thrift_url
 from metrics_warehouse.spark.lake_tables import ops_tables
 from metrics_warehouse.spark.publish import postgres_types
 
@@ -18,6 +19,9 @@ def test_thrift_urls() -> None:
     assert thrift_address("thrift://127.0.0.1:10041") == ("127.0.0.1", 10041, "metrics")
     assert thrift_address("thrift://etl@spark.example.com") == ("spark.example.com", 10000, "etl")
     assert thrift_address(thrift_url("spark.example.com", None)) == ("spark.example.com", 10000, "metrics")
+    assert thrift_address(thrift_url("spark.example.com", 10001, "etl")) == ("spark.example.com", 10001, "etl")
+    connection = json.loads(airflow_connection("thrift://etl@spark.example.com:10001"))
+    assert connection == {"conn_type": "spark", "host": "spark.example.com", "port": 10001, "login": "etl"}
     for bad in ("127.0.0.1:10000", "http://host:10000", "thrift://"):
         with pytest.raises(ValueError, match="thrift://host:port"):
             thrift_address(bad)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlsplit
 
 from pyhive import hive
@@ -18,9 +19,16 @@ def thrift_address(url: str) -> tuple[str, int, str]:
     return parts.hostname, parts.port or DEFAULT_PORT, parts.username or DEFAULT_USER
 
 
-def thrift_url(host: str, port: int | None = None) -> str:
-    """The URL of a Thrift server (an Airflow connection's host and port)."""
-    return f"thrift://{host}:{port or DEFAULT_PORT}"
+def thrift_url(host: str, port: int | None = None, user: str | None = None) -> str:
+    """The URL of a Thrift server (an Airflow connection's host, port and login)."""
+    return f"thrift://{f'{user}@' if user else ''}{host}:{port or DEFAULT_PORT}"
+
+
+def airflow_connection(url: str) -> str:
+    """The Thrift server as an Airflow connection of type spark, in JSON (the value of AIRFLOW_CONN_<ID>), as Cosmos'
+    SparkThriftProfileMapping reads it."""
+    host, port, user = thrift_address(url)
+    return json.dumps({"conn_type": "spark", "host": host, "port": port, "login": user})
 
 
 def connect(url: str) -> hive.Connection:
