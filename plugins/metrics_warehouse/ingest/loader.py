@@ -1,6 +1,8 @@
 """Load one landing file atomically: its raw rows, its quarantined records and its ledger row commit together.
 
-Concurrent runs serialise on an advisory lock per content hash, so a file is never loaded twice.
+Concurrent runs serialise on an advisory lock per content hash, so a file is never loaded twice. The raw rows go to
+PostgreSQL's raw tables, or with a lake (METRICS_ENGINE=spark) to a Parquet file that takes its name just before the
+ledger commits (ingest.lake.LakeFile).
 """
 
 from __future__ import annotations
@@ -11,12 +13,14 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import IO
 
 import orjson
 import psycopg
 
 from metrics_warehouse.ingest import csv_sources, events, records
+from metrics_warehouse.ingest.lake import LakeFile, lake_load
 from metrics_warehouse.ingest.landing import LandingFile
 from metrics_warehouse.ingest.reasons import FileRejected
 from metrics_warehouse.ingest.records import Block, ReadContext, Skipped, copy_line
@@ -44,15 +48,21 @@ class FileResult:
 
 
 def load_file(
-    conn: psycopg.Connection, landing_file: LandingFile, file_id: int, load_id: str, settings: Settings
+    conn: psycopg.Connection,
+    landing_file: LandingFile,
+    file_id: int,
+    load_id: str,
+    settings: Settings,
+    lake_dir: str | Path | None = None,
 ) -> FileResult | None:
     """Load a file as `file_id` unless this path with this content was seen before (then None). `conn` must be in
-    autocommit mode.
+    autocommit mode. Its rows go to the lake under `lake_dir` when given, else to the raw tables.
 
     Locks: the path's (a changed file against its earlier load), then the content's (copies under other names).
     """
     started_at = datetime.now(UTC)
-    with conn.transaction():
+    in_lake = lake_load(lake_dir, landing_file.source, landing_file.delivery_date, file_id)
+    with in_lake as lake, conn.transaction():
         conn.execute("select pg_advisory_xact_lock(hashtextextended(%s, 1))", (landing_file.relpath,))
         conn.execute("select pg_advisory_xact_lock(hashtextextended(%s, 0))", (landing_file.sha256,))
         earlier = conn.execute(
@@ -65,9 +75,11 @@ def load_file(
         )
         result.status, result.message = _without_reading(conn, landing_file, earlier)
         if result.status is None:
-            result = _read(conn, landing_file, result, settings, load_id, started_at)
+            result = _read(conn, landing_file, result, settings, load_id, started_at, lake)
         else:
             _write_ledger(conn, landing_file, result, load_id, started_at)
+        if lake is not None:
+            lake.publish()
     level = logging.INFO if result.status in ("loaded", "empty", "duplicate_file") else logging.WARNING
     log.log(level, "%s: %s %s", landing_file.relpath, result.status, result.message or _counts(result))
     return result
@@ -103,11 +115,12 @@ def _read(
     settings: Settings,
     load_id: str,
     started_at: datetime,
+    lake: LakeFile | None,
 ) -> FileResult:
     result.status = "loaded"
     with tempfile.SpooledTemporaryFile(_SPOOL_BYTES, mode="w+", encoding="utf-8") as quarantine:
         try:
-            _load_records(conn, landing_file, result, settings, quarantine)
+            _load_records(conn, landing_file, result, settings, quarantine, lake)
         except (FileRejected, OSError) as error:
             unreadable = isinstance(error, OSError)
             result = FileResult(
@@ -124,6 +137,8 @@ def _read(
             _reset(result, quarantine)
         if result.status == "loaded" and result.records_read == 0:
             result.status = "empty"
+        if lake is not None and result.records_loaded:
+            lake.write(conn)
         _write_ledger(conn, landing_file, result, load_id, started_at)
         _copy_quarantine(conn, quarantine)
     return result
@@ -137,9 +152,15 @@ def _counts(result: FileResult) -> str:
 
 
 def _load_records(
-    conn: psycopg.Connection, landing_file: LandingFile, result: FileResult, settings: Settings, quarantine: IO[str]
+    conn: psycopg.Connection,
+    landing_file: LandingFile,
+    result: FileResult,
+    settings: Settings,
+    quarantine: IO[str],
+    lake: LakeFile | None,
 ) -> None:
-    """Stream the file into its raw table inside a savepoint (rolled back when the file is rejected)."""
+    """Stream the file into its raw table (or the lake's staging table) inside a savepoint (rolled back when the file
+    is rejected)."""
     context = ReadContext.for_delivery(settings, landing_file.delivery_date)
     with landing_file.path.open("rb") as handle:
         if handle.read(2) in (b"\xff\xfe", b"\xfe\xff"):
@@ -147,17 +168,17 @@ def _load_records(
     if landing_file.source == "events":
         result.encoding, blocks = events.read(landing_file.path, context, result.file_id)
         with conn.transaction():
-            _copy_blocks(
-                conn, events.TABLE, events.COLUMNS, blocks, landing_file, result, quarantine, events.COPY_FORMAT
-            )
+            table = events.TABLE if lake is None else lake.staging_table(conn, events.TABLE)
+            _copy_blocks(conn, table, events.COLUMNS, blocks, landing_file, result, quarantine, events.COPY_FORMAT)
         return
     spec = csv_sources.SOURCES[landing_file.source]
     for encoding in csv_sources.ENCODINGS:
         handle, csv_records = csv_sources.open_csv(spec, landing_file.path, encoding, context)
         try:
             with conn.transaction():
+                table = spec.table if lake is None else lake.staging_table(conn, spec.table)
                 blocks = records.blocks(csv_records, result.file_id)
-                _copy_blocks(conn, spec.table, spec.copy_columns, blocks, landing_file, result, quarantine)
+                _copy_blocks(conn, table, spec.copy_columns, blocks, landing_file, result, quarantine)
         except FileRejected as rejected:
             if not rejected.reason == "undecodable" or encoding == csv_sources.ENCODINGS[-1]:
                 raise

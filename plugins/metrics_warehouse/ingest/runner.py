@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 def ingest_source(url: str, settings: Settings, source: str, load_id: str) -> list[FileResult]:
     """Load the files of `source` not seen before (by path and content hash), `settings.ingest_workers` at a time.
+    Their rows go to the raw tables, or with the engine spark to the lake (`settings.lake_dir`).
     Returns one result per new file, in discovery order."""
     files, skipped = discover(settings.landing_dir, source)
     with connect(url, autocommit=True) as conn:
@@ -40,14 +41,15 @@ def ingest_source(url: str, settings: Settings, source: str, load_id: str) -> li
     groups: dict[str, list[tuple[LandingFile, int]]] = {}
     for landing_file, file_id in zip(new, file_ids, strict=True):
         groups.setdefault(landing_file.sha256, []).append((landing_file, file_id))
-    results = _load_groups(url, settings, load_id, list(groups.values())) if groups else {}
+    lake_dir = settings.lake_dir if settings.engine == "spark" else None
+    results = _load_groups(url, settings, load_id, list(groups.values()), lake_dir) if groups else {}
     ordered = [result for landing_file in new if (result := results.get(landing_file.relpath)) is not None]
     log.info("%s: %d files in the landing zone, %d new", source, len(files), len(ordered))
     return ordered
 
 
 def _load_groups(
-    url: str, settings: Settings, load_id: str, groups: list[list[tuple[LandingFile, int]]]
+    url: str, settings: Settings, load_id: str, groups: list[list[tuple[LandingFile, int]]], lake_dir: str | Path | None
 ) -> dict[str, FileResult | None]:
     """Each worker thread loads whole groups on a connection of its own; parsing holds the GIL, but most of a
     file's time is its server process's COPY, which runs in parallel."""
@@ -64,7 +66,7 @@ def _load_groups(
                 except queue.Empty:
                     return
                 for landing_file, file_id in group:
-                    results[landing_file.relpath] = load_file(conn, landing_file, file_id, load_id, settings)
+                    results[landing_file.relpath] = load_file(conn, landing_file, file_id, load_id, settings, lake_dir)
 
     workers = min(settings.ingest_workers, len(groups))
     with ThreadPoolExecutor(workers, thread_name_prefix="ingest") as pool:

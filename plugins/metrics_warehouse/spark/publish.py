@@ -1,0 +1,125 @@
+"""Publish the kpi tables Spark built to PostgreSQL's kpi schema, where Superset, the report, the alerts and the BI
+role read them as they read the PostgreSQL build's.
+
+One transaction per publish: each table is loaded under a name of its own (`<table>__publishing`, invisible to others
+until the commit), then every old table is dropped and every new one takes its name, so a reader sees the whole last
+publish or the whole new one, never a mix. The new tables are created as dbt creates them, so they get the same
+default privileges (warehouse.bi_access). Column types: the Spark type's kind in dbt_project.yml's `vars.sql_types`,
+read back into its PostgreSQL type (the types the PostgreSQL build's contracts give).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import psycopg
+import yaml
+from psycopg import sql
+
+from metrics_warehouse.dbt.kpi_meta import KPI_SCHEMA
+from metrics_warehouse.dbt.manifest import ensure_manifest, read_manifest
+from metrics_warehouse.settings import DBT_PROJECT_DIR
+from metrics_warehouse.spark.connection import connect as spark_connect
+from metrics_warehouse.spark.connection import table_columns
+from metrics_warehouse.warehouse.connection import connect
+
+log = logging.getLogger(__name__)
+
+BATCH_ROWS = 10_000
+_STAGED = "{}__publishing"
+
+
+@dataclass(frozen=True)
+class KpiTable:
+    name: str
+    primary_key: tuple[str, ...] = ()
+
+
+def kpi_tables(manifest_path: Path) -> list[KpiTable]:
+    """The kpi models of a dbt manifest: their relation names and primary keys (their contracts' constraints)."""
+    tables = []
+    for node in read_manifest(manifest_path)["nodes"].values():
+        if node["resource_type"] != "model" or node["config"].get("schema") != KPI_SCHEMA:
+            continue
+        keys = [c["columns"] for c in node["constraints"] if c["type"] == "primary_key"]
+        keys += [[column["name"]] for column in node["columns"].values() for c in column.get("constraints") or []
+                 if c["type"] == "primary_key"]  # fmt: skip
+        tables.append(KpiTable(node["alias"], tuple(keys[0]) if keys else ()))
+    return sorted(tables, key=lambda table: table.name)
+
+
+@cache
+def postgres_types(project_dir: Path = DBT_PROJECT_DIR) -> dict[str, str]:
+    """Spark type -> PostgreSQL type, each kind of dbt_project.yml's vars.sql_types (the one home of both)."""
+    vocabulary = yaml.safe_load((project_dir / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]["sql_types"]
+    types: dict[str, str] = {}
+    for kind, spark_type in vocabulary["spark"].items():
+        postgres_type = vocabulary["postgres"][kind]
+        if types.setdefault(spark_type, postgres_type) != postgres_type:
+            raise ValueError(f"sql_types: spark {spark_type} is both {types[spark_type]} and {postgres_type}")
+    return types
+
+
+def publish_kpi_schema(thrift_url: str, pg_url: str, tables: Sequence[KpiTable] | None = None) -> dict[str, int]:
+    """Copy each of `tables` (the kpi models of the project's manifest) from Spark's kpi database to PostgreSQL's kpi
+    schema, replacing what is there, in one transaction; the rows published per table."""
+    tables = kpi_tables(ensure_manifest()) if tables is None else tables
+    published: dict[str, int] = {}
+    with (
+        spark_connect(thrift_url) as spark,
+        spark.cursor() as source,
+        connect(pg_url, autocommit=True) as conn,
+        conn.transaction(),
+    ):
+        conn.execute("select pg_advisory_xact_lock(hashtext('metrics_warehouse.publish_kpi'))")
+        conn.execute("set local timezone = 'UTC'")  # Spark's session time zone: its timestamps arrive as UTC
+        conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(KPI_SCHEMA)))
+        for table in tables:
+            published[table.name] = _load(source, conn, table)
+        for table in tables:
+            _swap(conn, table)
+    log.info("published %d kpi tables (%d rows)", len(published), sum(published.values()))
+    return published
+
+
+def _load(source, conn: psycopg.Connection, table: KpiTable) -> int:
+    """Spark's kpi.<table> into a new PostgreSQL table under its staging name, in batches; its row count."""
+    columns = table_columns(source, f"{KPI_SCHEMA}.{table.name}")
+    types = postgres_types()
+    if unknown := [f"{name} {spark_type}" for name, spark_type in columns if spark_type not in types]:
+        raise TypeError(f"kpi.{table.name}: no PostgreSQL type for {', '.join(unknown)} (dbt_project.yml sql_types)")
+    staged = sql.Identifier(KPI_SCHEMA, _STAGED.format(table.name))
+    definition = sql.SQL(", ").join(
+        sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(types[spark_type])) for name, spark_type in columns
+    )
+    conn.execute(sql.SQL("create table {} ({})").format(staged, definition))
+    source.execute(f"select {', '.join(f'`{name}`' for name, _ in columns)} from {KPI_SCHEMA}.{table.name}")
+    rows = 0
+    with conn.cursor() as cursor, cursor.copy(sql.SQL("copy {} from stdin").format(staged)) as copy:
+        while batch := source.fetchmany(BATCH_ROWS):
+            for row in batch:
+                copy.write_row(row)
+            rows += len(batch)
+    if table.primary_key:
+        keys = sql.SQL(", ").join(map(sql.Identifier, table.primary_key))
+        conn.execute(sql.SQL("alter table {} add primary key ({})").format(staged, keys))
+    return rows
+
+
+def _swap(conn: psycopg.Connection, table: KpiTable) -> None:
+    """The new table takes the old one's name (and its key index the name `<table>_pkey`)."""
+    staged = _STAGED.format(table.name)
+    conn.execute(sql.SQL("drop table if exists {}").format(sql.Identifier(KPI_SCHEMA, table.name)))
+    conn.execute(
+        sql.SQL("alter table {} rename to {}").format(sql.Identifier(KPI_SCHEMA, staged), sql.Identifier(table.name))
+    )
+    if table.primary_key:
+        conn.execute(
+            sql.SQL("alter index {} rename to {}").format(
+                sql.Identifier(KPI_SCHEMA, f"{staged}_pkey"), sql.Identifier(f"{table.name}_pkey")
+            )
+        )
