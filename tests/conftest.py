@@ -126,10 +126,20 @@ SHARED_RUNS = {
         "tests/e2e/test_superset.py",
     ),
     # One Spark cluster (about 300 MB of memory per JVM, seven of them) for every module that runs on Spark.
-    "spark_cluster": ("tests/integration/test_spark_cluster.py",),
+    "spark_cluster": (
+        "tests/e2e/test_spark_pipeline.py",
+        "tests/integration/test_spark_cluster.py",
+        "tests/integration/test_spark_lake.py",
+        "tests/integration/test_spark_publish.py",
+    ),
 }
 # Handed out first, so that the two workers end together.
-LONGEST_FIRST = ("tests/e2e/test_readme_commands.py", "tiny_reference", "tests/integration/test_celery_executor.py")
+LONGEST_FIRST = (
+    "spark_cluster",
+    "tests/e2e/test_readme_commands.py",
+    "tiny_reference",
+    "tests/integration/test_celery_executor.py",
+)
 
 
 def work_unit(nodeid: str) -> str:

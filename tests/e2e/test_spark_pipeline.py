@@ -16,6 +16,7 @@ import psycopg
 import pytest
 
 from metrics_local.sample import generate
+from metrics_warehouse.spark.connection import connect as spark_connect
 from tests.e2e import killed_runs
 from tests.e2e.conftest import pipeline_env, run_pipeline
 from tests.e2e.test_bad_inputs import landing_with_catalogue
@@ -30,6 +31,17 @@ LEDGER = """
     from ops.ingest_ledger
 """
 QUARANTINE = "select path, line_number, reason, message, raw_record from ops.quarantine"
+
+
+# Spark's databases of the dbt project (dbt_project.yml's schemas) and of the lake tables.
+PROJECT_DATABASES = ("raw", "ops", "seeds", "staging", "intermediate", "marts", "kpi")
+
+
+def drop_project_databases(cluster) -> None:
+    """A Spark cluster as new to the project (the runs of this module share the session's cluster)."""
+    with spark_connect(cluster.thrift_url) as conn, conn.cursor() as cursor:
+        for database in PROJECT_DATABASES:
+            cursor.execute(f"drop database if exists {database} cascade")
 
 
 def spark_env(landing: Path, url: str, root: Path, cluster) -> dict[str, str]:
@@ -90,9 +102,12 @@ def sample_runs(spark_cluster, tmp_path_factory, new_database):
     landing = root / "landing"
     generate(landing, days=28, users=600, progress=False)
     away = hold_back_last_delivery(landing, root / "later")
-    spark_cluster.reset()
+    drop_project_databases(spark_cluster)
     with new_database(create=False) as pg_url, new_database(create=False) as spark_url:
-        pg, spark = pipeline_env(landing, pg_url, root / "pg"), spark_env(landing, spark_url, root / "sp", spark_cluster)
+        pg, spark = (
+            pipeline_env(landing, pg_url, root / "pg"),
+            spark_env(landing, spark_url, root / "sp", spark_cluster),
+        )
         run_ok(pg, root / "pg-1.log")
         run_ok(spark, root / "spark-1.log")
         first = kpi_differences(pg_url, spark_url)
@@ -133,7 +148,7 @@ def catalogue_runs(spark_cluster, tmp_path_factory, new_database):
     builds on the cluster, then a rerun."""
     root = tmp_path_factory.mktemp("spark-catalogue")
     landing = landing_with_catalogue(root)
-    spark_cluster.reset()
+    drop_project_databases(spark_cluster)
     with new_database(create=False) as pg_url, new_database(create=False) as spark_url:
         run_ok(pipeline_env(landing, pg_url, root / "pg"), root / "pg.log")
         env = spark_env(landing, spark_url, root / "sp", spark_cluster)

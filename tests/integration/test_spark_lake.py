@@ -32,15 +32,9 @@ from tests.integration.test_ingest import EVENT_LINES, big_events_file, write
 
 
 @pytest.fixture(scope="session")
-def spark_thrift() -> tuple[str, int]:
-    """(host, port) of a running Spark Thrift server (METRICS_TEST_SPARK_THRIFT, host:port)."""
-    host, port = (os.environ.get("METRICS_TEST_SPARK_THRIFT") or "127.0.0.1:10041").rsplit(":", 1)
-    try:
-        with spark_connect(f"thrift://{host}:{port}") as conn, conn.cursor() as cursor:
-            cursor.execute("select 1")
-    except Exception as error:  # noqa: BLE001 (any failure to reach it means: no server to test against)
-        pytest.skip(f"no Spark Thrift server at {host}:{port}: {error}")
-    return host, int(port)
+def spark_thrift(spark_cluster) -> tuple[str, int]:
+    """(host, port) of the session's Spark cluster's Thrift server."""
+    return spark_cluster.host, spark_cluster.port
 
 
 landing = test_ingest.landing  # the fixture: test_ingest's hand-counted dirty files, with those of tests/cases

@@ -38,7 +38,7 @@ def staged_batch(url: str, lake_dir: str | Path, source: str, files: list[tuple[
         with conn.cursor() as cursor, cursor.copy(copy_rows) as copy:
             for file_id, delivery_date in files:
                 path = lake_file(lake_dir, source, delivery_date, file_id)
-                if not Path(path).exists():
+                if not path.exists():
                     continue
                 for batch in pq.ParquetFile(path).iter_batches(columns=columns):
                     for row in zip(*(column.to_pylist() for column in batch.columns), strict=True):
