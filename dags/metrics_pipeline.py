@@ -14,8 +14,8 @@
    tests and data tests). A model or seed none of whose inputs changed since the last build is skipped (a run that
    brings only events skips what reads only feedback, surveys, spend or fx rates).
 7. With `METRICS_ENGINE=spark`, `prepare_lake` (before dbt) copies the control tables the models read to the lake and
-   registers the new lake partitions in Spark, the dbt tasks build on the Spark cluster (`metrics_spark`), and
-   `publish_kpi` (after dbt) copies the kpi schema into the warehouse, which serves it as on PostgreSQL.
+   registers the new lake partitions in Spark, the dbt tasks build on the Spark cluster (`metrics_spark`), the KPI gate
+   judges them there, and `publish_kpi` then copies the kpi schema into the warehouse, which serves it as on PostgreSQL.
 8. `check_kpi_marts` validates the KPI marts; `publish` writes the HTML report; `record_dbt_build` then records what
    the build read (a build counts once its KPIs passed the gate and are published). The gates' tasks alert their
    failed checks at once.
@@ -121,7 +121,7 @@ def metrics_pipeline():
     def prepare_lake() -> None:
         tasks.prepare_lake(tasks.warehouse_url())
 
-    @task(trigger_rule="none_failed")  # after the dbt tasks, some of them skipped (nothing new for them)
+    @task
     def publish_kpi() -> None:
         tasks.publish_kpi(tasks.warehouse_url())
 
@@ -148,12 +148,12 @@ def metrics_pipeline():
     recorded = record_dbt_build(inputs)
     # The build is recorded last: a run killed before its KPI gate or report would otherwise leave a rerun that finds
     # nothing new and skips them.
-    gate = check_kpi_marts()
-    if ON_SPARK:
-        incremental_relations >> inputs >> prepare_lake() >> dbt >> publish_kpi() >> gate
+    gate, report = check_kpi_marts(), publish()
+    if ON_SPARK:  # BI reads the KPIs once they passed the gate on the cluster
+        incremental_relations >> inputs >> prepare_lake() >> dbt >> gate >> publish_kpi() >> report
     else:
-        incremental_relations >> inputs >> dbt >> gate
-    gate >> publish() >> recorded
+        incremental_relations >> inputs >> dbt >> gate >> report
+    report >> recorded
     # A teardown, so that it runs once the gates, the dbt tasks and the record are done whatever their outcome: a
     # short circuit (dbt_inputs_changed) skips every task after it but teardowns. It leaves the run's state to them.
     [*checked, dbt, recorded] >> evaluate_alert_rules().as_teardown()

@@ -38,7 +38,7 @@ def spark_url() -> str:
     from metrics_warehouse.spark.connection import thrift_url
 
     conn = BaseHook.get_connection(SPARK_CONN_ID)
-    return thrift_url(conn.host, conn.port)
+    return thrift_url(conn.host, conn.port, conn.login)
 
 
 def prepare_warehouse(url: str) -> None:
@@ -155,11 +155,12 @@ def check_raw(url: str, source: str, run_id: str) -> None:
 
 
 def check_kpi_marts(url: str, run_id: str) -> None:
-    """Validate the marts dbt has just built; a critical failure is alerted, then stops the run before the report."""
+    """Validate the marts dbt has just built (on Spark, before they are published); a critical failure is alerted,
+    then stops the run before the report."""
     from metrics_warehouse.quality.gates import check_kpi_marts as check
     from metrics_warehouse.quality.results import QualityGateFailed
 
-    gate = check(url, run_id)
+    gate = check(url, run_id, spark_url() if load_settings().engine == "spark" else None)
     _alert_failed_checks(url, gate)
     if not gate.success:
         raise QualityGateFailed(gate)

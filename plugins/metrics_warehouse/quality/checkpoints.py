@@ -19,8 +19,9 @@ import psycopg
 from metrics_warehouse.quality.results import CRITICAL, CheckResult
 from metrics_warehouse.quality.suites import Asset, Suite
 from metrics_warehouse.quality.work_tables import SCHEMA as WORK_SCHEMA
-from metrics_warehouse.quality.work_tables import work_table
+from metrics_warehouse.quality.work_tables import spark_work_table, work_table
 from metrics_warehouse.settings import VAR_DIR
+from metrics_warehouse.spark.connection import SparkQueryError
 from metrics_warehouse.warehouse.connection import sqlalchemy_url
 
 log = logging.getLogger(__name__)
@@ -30,8 +31,11 @@ DATA_DOCS_DIR = GX_DIR / "data_docs"
 DATA_DOCS_SITE = "metrics_warehouse"
 
 
-def run_suite(url: str, suite: Suite, run_id: str) -> tuple[list[CheckResult], str | None]:
-    """Validate every asset of the suite; returns the results and the Data Docs index path (None if not built)."""
+def run_suite(
+    url: str, suite: Suite, run_id: str, spark_url: str | None = None
+) -> tuple[list[CheckResult], str | None]:
+    """Validate every asset of the suite; returns the results and the Data Docs index path (None if not built). With
+    `spark_url` (the models are built on Spark), the assets that read models run there."""
     import warnings
 
     import great_expectations as gx
@@ -49,8 +53,12 @@ def run_suite(url: str, suite: Suite, run_id: str) -> tuple[list[CheckResult], s
         for asset in suite.assets:
             name = f"{suite.name}.{asset.name}"
             try:
-                data_asset = _data_asset(datasource, name, url, asset, work_tables)
-            except (psycopg.Error, TestConnectionError) as error:  # the query failed, or the table is missing
+                data_asset = _data_asset(datasource, name, url, asset, work_tables, spark_url)
+            except (
+                psycopg.Error,
+                TestConnectionError,
+                SparkQueryError,
+            ) as error:  # the query failed, or the table is missing
                 results.extend(_query_failed(suite, asset, str(error)))
                 continue
             batch_definition = data_asset.add_batch_definition_whole_table("batch")
@@ -76,12 +84,18 @@ def run_suite(url: str, suite: Suite, run_id: str) -> tuple[list[CheckResult], s
     return results, _build_data_docs(context)
 
 
-def _data_asset(datasource, name: str, url: str, asset: Asset, work_tables: contextlib.ExitStack):
+def _data_asset(
+    datasource, name: str, url: str, asset: Asset, work_tables: contextlib.ExitStack, spark_url: str | None = None
+):
     """What GX validates: the asset's table (its target, when it has no query, or its work table), else its query.
+    A query over the models built on Spark runs there, into a work table.
 
     A table, whenever there is one: GX learns a query asset's columns by running the whole query and fetching every
     row into memory (the raw gate over 10M events peaked at 3 GB), a table's from the catalog.
     """
+    if asset.reads_models and spark_url:
+        table = work_tables.enter_context(spark_work_table(url, spark_url, asset.name, asset.query))
+        return datasource.add_table_asset(name=name, table_name=table, schema_name=WORK_SCHEMA)
     if asset.query is None:
         schema, table = asset.target.split(".")
         return datasource.add_table_asset(name=name, table_name=table, schema_name=schema)

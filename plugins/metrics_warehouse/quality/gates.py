@@ -93,19 +93,19 @@ def _held_files(gate: GateResult, file_ids: list[int]) -> dict[int, str]:
     return {file_id: ", ".join(sorted(checks)) for file_id, checks in held.items()}
 
 
-def check_kpi_marts(url: str, run_id: str) -> GateResult:
-    """Validate the marts and KPI tables dbt has just built."""
-    suite = load_module("kpi_marts").build()
-    gate = _run(url, suite, run_id)
+def check_kpi_marts(url: str, run_id: str, spark_url: str | None = None) -> GateResult:
+    """Validate the marts and KPI tables dbt has just built: on the Spark cluster of `spark_url` when given."""
+    suite = load_module("kpi_marts").build(on_spark=spark_url is not None)
+    gate = _run(url, suite, run_id, spark_url)
     with connect(url) as conn:
         results.store(conn, gate, suite.source)
     return gate
 
 
-def _run(url: str, suite: Suite, run_id: str) -> GateResult:
+def _run(url: str, suite: Suite, run_id: str, spark_url: str | None = None) -> GateResult:
     """Evaluate the suite (the caller stores the results)."""
     checked_at = datetime.now(UTC)
-    outcomes, docs = checkpoints.run_suite(url, suite, run_id)
+    outcomes, docs = checkpoints.run_suite(url, suite, run_id, spark_url)
     gate = GateResult(run_id=run_id, suite=suite.name, checked_at=checked_at, results=outcomes, data_docs=docs)
     log.info("%s", gate.summary())
     return gate

@@ -27,6 +27,8 @@ class Asset:
     # For a query that computes costly columns (the raw suites parse every value): an integer column of its rows, by
     # which they are computed once into a work table, in shares on parallel connections (quality.work_tables).
     work_split: str | None = None
+    # The query reads what dbt builds: on Spark (METRICS_ENGINE=spark) it runs there, its rows copied into a work table.
+    reads_models: bool = False
 
 
 @dataclass(frozen=True)

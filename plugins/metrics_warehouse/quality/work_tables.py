@@ -61,6 +61,18 @@ def filled_table(url: str, name: str, fill: Callable[[psycopg.Connection, sql.Id
         yield held_name
 
 
+def spark_work_table(url: str, spark_url: str, name: str, query: str) -> contextlib.AbstractContextManager[str]:
+    """The rows of a Spark query (over the models built on Spark) in a work table, as `filled_table`."""
+    from metrics_warehouse.spark.connection import connect as spark_connect
+    from metrics_warehouse.spark.publish import copy_rows, query_columns
+
+    def fill(conn: psycopg.Connection, table: sql.Identifier) -> None:
+        with spark_connect(spark_url) as spark, spark.cursor() as source:
+            copy_rows(source, query, query_columns(source, query), conn, table, unlogged=True)
+
+    return filled_table(url, name, fill)
+
+
 @contextlib.contextmanager
 def _held_table(url: str, name: str) -> Iterator[tuple[psycopg.Connection, sql.Identifier, str]]:
     """A name for a work table, held by a session advisory lock on the yielded connection; the table is dropped on

@@ -6,6 +6,9 @@ import json
 from urllib.parse import urlsplit
 
 from pyhive import hive
+from pyhive.exc import Error as SparkQueryError  # what a statement that fails raises
+
+__all__ = ["SparkQueryError", "airflow_connection", "connect", "table_columns", "thrift_address", "thrift_url"]
 
 DEFAULT_USER = "metrics"
 DEFAULT_PORT = 10000  # HiveServer2's

@@ -37,6 +37,8 @@ _STAGED = "{}__publishing"
 class KpiTable:
     name: str
     primary_key: tuple[str, ...] = ()
+    # The contract's column order, which PostgreSQL's build has (Spark puts partition columns last); empty: Spark's.
+    columns: tuple[str, ...] = ()
 
 
 def kpi_tables(manifest_path: Path) -> list[KpiTable]:
@@ -48,7 +50,7 @@ def kpi_tables(manifest_path: Path) -> list[KpiTable]:
         keys = [c["columns"] for c in node["constraints"] if c["type"] == "primary_key"]
         keys += [[column["name"]] for column in node["columns"].values() for c in column.get("constraints") or []
                  if c["type"] == "primary_key"]  # fmt: skip
-        tables.append(KpiTable(node["alias"], tuple(keys[0]) if keys else ()))
+        tables.append(KpiTable(node["alias"], tuple(keys[0]) if keys else (), tuple(node["columns"])))
     return sorted(tables, key=lambda table: table.name)
 
 
@@ -89,24 +91,44 @@ def publish_kpi_schema(thrift_url: str, pg_url: str, tables: Sequence[KpiTable] 
 def _load(source, conn: psycopg.Connection, table: KpiTable) -> int:
     """Spark's kpi.<table> into a new PostgreSQL table under its staging name, in batches; its row count."""
     columns = table_columns(source, f"{KPI_SCHEMA}.{table.name}")
+    if table.columns:
+        order = {name: position for position, name in enumerate(table.columns)}
+        columns.sort(key=lambda column: order.get(column[0], len(order)))
+    staged = sql.Identifier(KPI_SCHEMA, _STAGED.format(table.name))
+    query = f"select {', '.join(f'`{name}`' for name, _ in columns)} from {KPI_SCHEMA}.{table.name}"
+    rows = copy_rows(source, query, columns, conn, staged, unlogged=False)
+    if table.primary_key:
+        keys = sql.SQL(", ").join(map(sql.Identifier, table.primary_key))
+        conn.execute(sql.SQL("alter table {} add primary key ({})").format(staged, keys))
+    return rows
+
+
+def query_columns(source, query: str) -> list[tuple[str, str]]:
+    """The (name, Spark type) of a query's columns, in order."""
+    source.execute(f"describe query {query}")
+    return [(name, data_type) for name, data_type, _ in source.fetchall()]
+
+
+def copy_rows(
+    source, query: str, columns: list[tuple[str, str]], conn: psycopg.Connection, table: sql.Identifier, *, unlogged
+) -> int:
+    """Create `table` in PostgreSQL with the PostgreSQL types of the query's (name, Spark type) columns and copy the
+    rows Spark's query returns into it, in batches; the rows copied."""
     types = postgres_types()
     if unknown := [f"{name} {spark_type}" for name, spark_type in columns if spark_type not in types]:
-        raise TypeError(f"kpi.{table.name}: no PostgreSQL type for {', '.join(unknown)} (dbt_project.yml sql_types)")
-    staged = sql.Identifier(KPI_SCHEMA, _STAGED.format(table.name))
+        raise TypeError(f"{query}: no PostgreSQL type for {', '.join(unknown)} (dbt_project.yml sql_types)")
     definition = sql.SQL(", ").join(
         sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(types[spark_type])) for name, spark_type in columns
     )
-    conn.execute(sql.SQL("create table {} ({})").format(staged, definition))
-    source.execute(f"select {', '.join(f'`{name}`' for name, _ in columns)} from {KPI_SCHEMA}.{table.name}")
+    create = "create unlogged table {} ({})" if unlogged else "create table {} ({})"
+    conn.execute(sql.SQL(create).format(table, definition))
+    source.execute(query)
     rows = 0
-    with conn.cursor() as cursor, cursor.copy(sql.SQL("copy {} from stdin").format(staged)) as copy:
+    with conn.cursor() as cursor, cursor.copy(sql.SQL("copy {} from stdin").format(table)) as copy:
         while batch := source.fetchmany(BATCH_ROWS):
             for row in batch:
                 copy.write_row(row)
             rows += len(batch)
-    if table.primary_key:
-        keys = sql.SQL(", ").join(map(sql.Identifier, table.primary_key))
-        conn.execute(sql.SQL("alter table {} add primary key ({})").format(staged, keys))
     return rows
 
 
