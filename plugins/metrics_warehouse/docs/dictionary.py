@@ -41,7 +41,6 @@ UNIT_LABELS = {
 @dataclass(frozen=True)
 class Column:
     name: str
-    data_type: str
     description: str
     label_en: str
     label_zh: str
@@ -100,7 +99,6 @@ def _column(raw: dict) -> Column:
     meta = _meta(raw)
     return Column(
         name=raw["name"],
-        data_type=raw.get("data_type", ""),
         description=_text(raw.get("description")),
         label_en=_text(meta.get("label_en")),
         label_zh=_text(meta.get("label_zh")),
