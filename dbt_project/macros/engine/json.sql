@@ -1,6 +1,6 @@
 {#-
     The text of the JSON value at `keys` (a list of object keys) in `column`, null when absent or JSON null
-    (PostgreSQL's `->` … `->>` on jsonb). On Spark the column is a string holding the JSON text; a JSON number comes
+    (PostgreSQL's `->` … `->>` on jsonb). Keys are plain names (letters, digits, `_`). On Spark the column is a string holding the JSON text; a JSON number comes
     back as Spark's rendering of it (12.50 as 12.5: the same number).
 -#}
 {% macro json_text(column, keys) -%}
@@ -14,6 +14,6 @@
 
 {% macro spark__json_text(column, keys) -%}
     get_json_object({{ column }}, '$
-    {%- for key in keys -%}['{{ key }}']{%- endfor -%}
+    {%- for key in keys -%}.{{ key }}{%- endfor -%}
     ')
 {%- endmacro %}
