@@ -21,7 +21,8 @@ latest_load as (
     limit 1
 ),
 
--- in_query (PostgreSQL: `= any(array(...))`): the latest load's events by fct_events' file_id index, not by a scan of the whole history
+-- in_query (PostgreSQL: `= any(array(...))`): the latest load's events by fct_events' file_id index, not by a scan
+-- of the whole history
 final as (
     select
         clean_events.event_id,

@@ -20,7 +20,8 @@ ledger as (
     select * from {{ ref('stg_ops__ingest_ledger') }}
 ),
 
--- in_query (PostgreSQL: `= any(array(...))`): by fct_events' file_id index and raw.events' key, so the cost follows the recomputed dates
+-- in_query (PostgreSQL: `= any(array(...))`): by fct_events' file_id index and raw.events' key, so the cost
+-- follows the recomputed dates
 recomputed_files as (
     select file_id from ledger
     {%- if first_date is not none %}

@@ -26,7 +26,9 @@ final as (
         -- handling
         first_response_at,
         resolved_at,
-        {{ contract_cast(seconds_between('created_at', 'first_response_at') ~ ' / 60', 'ratio') }} as first_response_minutes,
+        {{ contract_cast(
+            seconds_between('created_at', 'first_response_at') ~ ' / 60', 'ratio'
+        ) }} as first_response_minutes,
         {{ contract_cast(seconds_between('created_at', 'resolved_at') ~ ' / 3600', 'ratio') }} as resolution_hours
     from latest
 )
