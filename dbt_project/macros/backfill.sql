@@ -12,8 +12,18 @@
     {{ return(("'" ~ start ~ "'::date", "'" ~ end ~ "'::date")) }}
 {%- endmacro %}
 
-{#- Pre-hook: in a backfill, delete the range first so rows whose raw records are gone disappear too. -#}
+{#-
+    Pre-hook: in a backfill, delete the range first so rows whose raw records are gone disappear too. Spark overwrites
+    the date partitions a run emits instead (a Parquet table has no delete).
+-#}
 {% macro delete_backfill_range(date_column) -%}
+    {{ return(adapter.dispatch('delete_backfill_range')(date_column)) }}
+{%- endmacro %}
+
+{% macro spark__delete_backfill_range(date_column) -%}
+{%- endmacro %}
+
+{% macro default__delete_backfill_range(date_column) -%}
     {%- set range = backfill_range() -%}
     {%- if range is not none and is_incremental() -%}
         delete from {{ this }} where {{ date_column }} between {{ range[0] }} and {{ range[1] }}

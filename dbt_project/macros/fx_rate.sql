@@ -8,7 +8,7 @@
 {% macro fx_rate(currency, business_date) -%}
     (
         case
-            when upper(btrim({{ currency }})) = '{{ var("reporting_currency") }}' then 1::numeric
+            when upper(btrim({{ currency }})) = '{{ var("reporting_currency") }}' then {{ exact_one() }}
             else (
                 select rates.rate
                 from {{ ref('int_fx_rates_resolved') }} as rates

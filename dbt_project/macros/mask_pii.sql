@@ -15,7 +15,7 @@
     ] -%}
     {%- set ns = namespace(sql=expression) -%}
     {%- for pattern, replacement in patterns -%}
-        {%- set ns.sql = "regexp_replace(" ~ ns.sql ~ ", '" ~ pattern ~ "', '" ~ replacement ~ "', 'g')" -%}
+        {%- set ns.sql = regexp_replace_all(ns.sql, pattern, replacement) -%}
     {%- endfor -%}
     {{ ns.sql }}
 {%- endmacro %}

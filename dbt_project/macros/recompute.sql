@@ -32,7 +32,15 @@
     create table if not exists marts.model_watermarks (model text primary key, file_id bigint not null)
 {%- endmacro %}
 
+{#- Spark rebuilds these tables whole (macros/engine/incremental.sql): no watermark to keep. -#}
 {% macro save_watermark() -%}
+    {{ return(adapter.dispatch('save_watermark')()) }}
+{%- endmacro %}
+
+{% macro spark__save_watermark() -%}
+{%- endmacro %}
+
+{% macro default__save_watermark() -%}
     {{ create_watermarks() }};
     insert into marts.model_watermarks (model, file_id)
     select '{{ this.schema }}.{{ this.identifier }}', coalesce(max(built.file_id), 0)
@@ -47,12 +55,11 @@
 -#}
 {% macro unread_file(file_id_column, watermark, ledger=none) -%}
     {%- set ledger = ledger if ledger is not none else ref('stg_ops__ingest_ledger') -%}
-    {#- `= any(array(...))` over the (small) ledger: found by the file_id index, not by a scan of the whole history -#}
-    {{ file_id_column }} = any(array(
-        select ledger_file.file_id
-        from {{ ledger }} as ledger_file
-        where ledger_file.file_id > {{ watermark }} or ledger_file.is_released
-    ))
+    {#- PostgreSQL: `= any(array(...))` over the (small) ledger, found by the file_id index, not by a scan of history -#}
+    {{ in_query(file_id_column, (
+        'select ledger_file.file_id from ' ~ ledger ~ ' as ledger_file'
+        ~ ' where ledger_file.file_id > ' ~ watermark ~ ' or ledger_file.is_released'
+    )) }}
 {%- endmacro %}
 
 {#- The `date_column` values of the rows of `model` (a staged source) from files the model has not read. -#}
@@ -110,15 +117,14 @@
     where {{ unread_file('new_events.file_id', watermark) }}
     union
     select lookback.event_date::date
-    from generate_series(
-        (select max(latest.event_date) from {{ ref('fct_events') }} as latest) - {{ var('lookback_days') | int }},
-        (select max(latest.event_date) from {{ ref('fct_events') }} as latest),
-        interval '1 day'
-    ) as lookback (event_date)
+    from {{ date_series(
+        '(select max(latest.event_date) from ' ~ ref('fct_events') ~ ' as latest) - ' ~ var('lookback_days') | int,
+        '(select max(latest.event_date) from ' ~ ref('fct_events') ~ ' as latest)'
+    ) }} as lookback (event_date)
     {%- if backfill is not none %}
     union
     select backfill.event_date::date
-    from generate_series({{ backfill[0] }}, {{ backfill[1] }}, interval '1 day') as backfill (event_date)
+    from {{ date_series(backfill[0], backfill[1]) }} as backfill (event_date)
     {%- endif %}
 {%- endmacro %}
 
@@ -141,7 +147,7 @@
 -#}
 {% macro recomputed_key_filter(key_expression, dates) -%}
     {%- if dates -%}
-        {{ key_expression }} = any(array(select recomputed_keys.key from recomputed_keys))
+        {{ in_query(key_expression, 'select recomputed_keys.key from recomputed_keys') }}
     {%- else -%}
         {{ key_expression }} in (select recomputed_keys.key from recomputed_keys)
     {%- endif -%}
@@ -230,10 +236,9 @@
         {%- if until is not none -%}{%- do ends.append(until) -%}{%- endif -%}
         {{ create_watermarks() }};
         {{ recompute_start(date_column, (
-            "select recomputed.key::date as key from generate_series("
-            ~ "least(" ~ starts | join(', ') ~ "), "
-            ~ "greatest(" ~ ends | join(', ') ~ "), "
-            ~ "interval '1 day') as recomputed (key)"
+            "select recomputed.key::date as key from "
+            ~ date_series("least(" ~ starts | join(', ') ~ ")", "greatest(" ~ ends | join(', ') ~ ")")
+            ~ " as recomputed (key)"
         ), dates=true) }}
     {%- endif -%}
 {%- endmacro %}

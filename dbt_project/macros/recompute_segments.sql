@@ -19,6 +19,14 @@
 {%- endmacro %}
 
 {% macro save_segment_users() -%}
+    {{ return(adapter.dispatch('save_segment_users')()) }}
+{%- endmacro %}
+
+{#- Spark rebuilds the table whole (macros/engine/incremental.sql): nothing to compare with next time. -#}
+{% macro spark__save_segment_users() -%}
+{%- endmacro %}
+
+{% macro default__save_segment_users() -%}
     {{ create_segment_users() }};
     truncate marts.segment_users;
     insert into marts.segment_users (user_id, channel, signup_date)

@@ -6,6 +6,14 @@
     would then run after the reader has read the rows.
 -#}
 {% macro postgres__get_where_subquery(relation) -%}
+    {{ return(unread_where_subquery(relation)) }}
+{%- endmacro %}
+
+{% macro spark__get_where_subquery(relation) -%}
+    {{ return(unread_where_subquery(relation)) }}
+{%- endmacro %}
+
+{% macro unread_where_subquery(relation) -%}
     {%- set where = config.get('where') or '' -%}
     {%- if where.startswith('unread_by:') -%}
         {%- set where = unread_rows_filter(where.split(':', 1)[1]) -%}

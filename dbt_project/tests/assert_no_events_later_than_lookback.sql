@@ -21,7 +21,8 @@ latest_load as (
     limit 1
 ),
 
--- `= any(array(...))`: the latest load's events by fct_events' file_id index, not by a scan of the whole history
+-- in_query (PostgreSQL: `= any(array(...))`): the latest load's events by fct_events' file_id index, not by a scan
+-- of the whole history
 final as (
     select
         clean_events.event_id,
@@ -30,11 +31,10 @@ final as (
         clean_events.file_id
     from clean_events
     where
-        clean_events.file_id = any(array(
-            select ledger.file_id
-            from ledger
-            inner join latest_load on ledger.load_id = latest_load.load_id
-        ))
+        {{ in_query(
+            'clean_events.file_id',
+            'select ledger.file_id from ledger inner join latest_load on ledger.load_id = latest_load.load_id'
+        ) }}
         and clean_events.event_date < clean_events.delivery_date - {{ var('lookback_days') | int }}
 )
 

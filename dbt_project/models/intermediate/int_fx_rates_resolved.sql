@@ -10,13 +10,7 @@ fallback as (
 ),
 
 latest_delivered as (
-    select distinct on (currency, rate_date)
-        currency,
-        rate_date,
-        rate,
-        delivery_date
-    from delivered
-    order by currency asc, rate_date asc, delivery_date desc, file_id desc, line_number desc
+    {{ deduplicate('delivered', ['currency', 'rate_date'], keep='latest') }}
 ),
 
 reporting_currency as (
@@ -31,7 +25,7 @@ fallback_to_reporting as (
         -- valid from the earliest date a record can carry (Python's date.min, where ingestion reads dates): a fallback
         -- covers all history, and a delivered rate wins from its own date on
         '0001-01-01'::date as rate_date,
-        fallback.usd_per_unit / reporting_currency.usd_per_unit as rate
+        {{ ratio_divide('fallback.usd_per_unit', 'reporting_currency.usd_per_unit') }} as rate
     from fallback
     cross join reporting_currency
 ),

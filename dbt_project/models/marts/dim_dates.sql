@@ -49,9 +49,9 @@ final as (
         series.calendar_day::date as date,
         date_trunc('week', series.calendar_day)::date as iso_week_start,
         date_trunc('month', series.calendar_day)::date as month_start,
-        extract(isodow from series.calendar_day)::integer as day_of_week
+        {{ iso_day_of_week('series.calendar_day') }} as day_of_week
     from bounds
-    cross join lateral generate_series(bounds.first_date, bounds.last_date, interval '1 day') as series (calendar_day)
+    cross join lateral {{ date_series('bounds.first_date', 'bounds.last_date') }} as series (calendar_day)
 )
 
 select * from final

@@ -6,7 +6,7 @@
 -- {{ ref('stg_raw__fx_rates') }}
 {{
     config(
-        materialized="incremental",
+        materialized=recomputed_materialization(),
         on_schema_change="fail",
         pre_hook="{{ recompute_cohort_users() }}",
         post_hook="{{ save_watermark() }}",
@@ -50,10 +50,10 @@ first_signup as (
 user_retention as (
     select
         cohort_users.user_id,
-        bool_or(active_days.activity_date - cohort_users.signup_date = 1) as active_d1,
-        bool_or(active_days.activity_date - cohort_users.signup_date = 7) as active_d7,
-        bool_or(active_days.activity_date - cohort_users.signup_date = 30) as active_d30,
-        bool_or(active_days.activity_date - cohort_users.signup_date <= 7) as active_within_7d,
+        bool_or({{ days_between('cohort_users.signup_date', 'active_days.activity_date') }} = 1) as active_d1,
+        bool_or({{ days_between('cohort_users.signup_date', 'active_days.activity_date') }} = 7) as active_d7,
+        bool_or({{ days_between('cohort_users.signup_date', 'active_days.activity_date') }} = 30) as active_d30,
+        bool_or({{ days_between('cohort_users.signup_date', 'active_days.activity_date') }} <= 7) as active_within_7d,
         true as active_within_30d
     from cohort_users
     inner join active_days
@@ -79,7 +79,7 @@ user_activation as (
 user_money as (
     select
         cohort_users.user_id,
-        orders.order_date - cohort_users.signup_date as day_number,
+        {{ days_between('cohort_users.signup_date', 'orders.order_date') }} as day_number,
         1 as orders,
         orders.amount_reporting as amount
     from cohort_users
@@ -91,7 +91,7 @@ user_money as (
     union all
     select
         cohort_users.user_id,
-        refunds.refund_date - cohort_users.signup_date as day_number,
+        {{ days_between('cohort_users.signup_date', 'refunds.refund_date') }} as day_number,
         0 as orders,
         -refunds.amount_reporting as amount
     from cohort_users
@@ -132,9 +132,9 @@ final as (
         coalesce(user_revenue.orders_30d, 0)::bigint as orders_30d,
 
         -- net revenue on day_number 0..N-1
-        coalesce(user_revenue.net_revenue_7d, 0) as net_revenue_7d,
-        coalesce(user_revenue.net_revenue_30d, 0) as net_revenue_30d,
-        coalesce(user_revenue.net_revenue_90d, 0) as net_revenue_90d
+        {{ contract_cast('coalesce(user_revenue.net_revenue_7d, 0)', 'money') }} as net_revenue_7d,
+        {{ contract_cast('coalesce(user_revenue.net_revenue_30d, 0)', 'money') }} as net_revenue_30d,
+        {{ contract_cast('coalesce(user_revenue.net_revenue_90d, 0)', 'money') }} as net_revenue_90d
     from cohort_users
     left join user_retention on cohort_users.user_id = user_retention.user_id
     left join user_activation on cohort_users.user_id = user_activation.user_id

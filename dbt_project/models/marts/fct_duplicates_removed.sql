@@ -7,7 +7,7 @@
 -- the key, enforced on every insert (a data test would scan the whole table on every run)
 {{
     config(
-        materialized="incremental",
+        materialized=recomputed_materialization(),
         pre_hook="{{ recompute_event_deliveries_start() }}",
         post_hook="{{ save_watermark() }}",
         indexes=[{"columns": ["delivery_date", "source"], "unique": true}],
@@ -20,7 +20,8 @@ ledger as (
     select * from {{ ref('stg_ops__ingest_ledger') }}
 ),
 
--- `= any(array(...))`: by fct_events' file_id index and raw.events' key, so the cost follows the recomputed dates
+-- in_query (PostgreSQL: `= any(array(...))`): by fct_events' file_id index and raw.events' key, so the cost
+-- follows the recomputed dates
 recomputed_files as (
     select file_id from ledger
     {%- if first_date is not none %}
@@ -30,12 +31,12 @@ recomputed_files as (
 
 raw_events as (
     select * from {{ ref('stg_raw__events') }}
-    where file_id = any(array(select recomputed_files.file_id from recomputed_files))
+    where {{ in_query('file_id', 'select recomputed_files.file_id from recomputed_files') }}
 ),
 
 clean_events as (
     select * from {{ ref('fct_events') }}
-    where file_id = any(array(select recomputed_files.file_id from recomputed_files))
+    where {{ in_query('file_id', 'select recomputed_files.file_id from recomputed_files') }}
 ),
 
 feedback as (

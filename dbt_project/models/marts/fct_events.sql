@@ -3,11 +3,14 @@
 -- and events of the lookback window are rewritten, so any sequence of runs equals a full refresh.
 -- depends_on: {{ ref('stg_ops__ingest_ledger') }}
 -- The incremental run looks up event_ids, the newest file_id and the lookback dates: indexed, its cost follows
--- the day's data, not the history.
+-- the day's data, not the history. Spark (no delete on Parquet) overwrites the event_date partitions the run
+-- changes, emitted complete.
+{%- set overwrites_partitions = target.type == 'spark' %}
 {{
     config(
         materialized="incremental",
-        incremental_strategy="delete+insert",
+        incremental_strategy=("insert_overwrite" if overwrites_partitions else "delete+insert"),
+        partition_by=(["event_date"] if overwrites_partitions else none),
         unique_key="event_id",
         on_schema_change="fail",
         pre_hook="{{ delete_backfill_range('event_date') }}",
@@ -17,7 +20,7 @@
 {%- set backfill = backfill_range() %}
 with
 
-raw_events as not materialized (
+raw_events as {{ cte_hint('not materialized') }} (
     -- referenced twice; inlined so that filters on raw columns reach raw.events before any parsing
     select * from {{ ref('stg_raw__events') }}
 ),
@@ -49,18 +52,17 @@ watermarks as (
 ),
 
 -- the copies in files newer than the table, and in released files (held back by the raw gate when they were loaded;
--- `= any(array(...))` keeps the lookup an index scan)
+-- PostgreSQL's `= any(array(...))` keeps the lookup an index scan)
 new_copies as (
     select
         {{ fact_columns | join(',\n        ') }},
         line_number
     from raw_events
     where
-        file_id = any(array(
-            select ledger.file_id
-            from {{ ref('stg_ops__ingest_ledger') }} as ledger
-            where ledger.file_id > (select watermarks.max_file_id from watermarks) or ledger.is_released
-        ))
+        {{ in_query('file_id', (
+            'select ledger.file_id from ' ~ ref('stg_ops__ingest_ledger') ~ ' as ledger'
+            ~ ' where ledger.file_id > (select watermarks.max_file_id from watermarks) or ledger.is_released'
+        )) }}
 ),
 
 -- the current winners of those event_ids (a new copy replaces one only if it was delivered earlier: a file found
@@ -71,7 +73,7 @@ kept as (
         0 as line_number
     from {{ this }} as current_facts
     where
-        current_facts.event_id = any(array(select new_copies.event_id from new_copies))
+        {{ in_query('current_facts.event_id', 'select new_copies.event_id from new_copies') }}
         or current_facts.event_date >= (select watermarks.window_start from watermarks)
 ),
 
@@ -90,6 +92,43 @@ candidates as (
 first_delivered as (
     {{ deduplicate('candidates', ['event_id'], keep='first') }}
 ),
+{% if is_incremental() and overwrites_partitions %}
+
+-- the partitions overwritten are emitted complete: every date of a winner or of a current row of an event_id
+-- recomputed, with its other rows as they are (a backfill's range holds only its winners)
+rewritten_dates as (
+    select first_delivered.event_date from first_delivered
+    union
+    select current_facts.event_date
+    from {{ this }} as current_facts
+    where current_facts.event_id in (select candidates.event_id from candidates)
+),
+
+unchanged as (
+    select
+        {{ fact_columns | join(',\n        ') }}
+    from {{ this }} as current_facts
+    where
+        current_facts.event_date in (select rewritten_dates.event_date from rewritten_dates)
+        and current_facts.event_id not in (select candidates.event_id from candidates)
+        {%- if backfill is not none %}
+        and current_facts.event_date not between {{ backfill[0] }} and {{ backfill[1] }}
+        {%- endif %}
+),
+
+emitted as (
+    select
+        {{ fact_columns | join(',\n        ') }}
+    from first_delivered
+    union all
+    select * from unchanged
+),
+{% else %}
+
+emitted as (
+    select * from first_delivered
+),
+{% endif %}
 
 final as (
     select
@@ -113,7 +152,7 @@ final as (
         -- lineage
         file_id,
         delivery_date
-    from first_delivered
+    from emitted
 )
 
 select * from final

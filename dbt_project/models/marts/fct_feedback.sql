@@ -26,8 +26,10 @@ final as (
         -- handling
         first_response_at,
         resolved_at,
-        extract(epoch from first_response_at - created_at) / 60 as first_response_minutes,
-        extract(epoch from resolved_at - created_at) / 3600 as resolution_hours
+        {{ contract_cast(
+            seconds_between('created_at', 'first_response_at') ~ ' / 60', 'ratio'
+        ) }} as first_response_minutes,
+        {{ contract_cast(seconds_between('created_at', 'resolved_at') ~ ' / 3600', 'ratio') }} as resolution_hours
     from latest
 )
 

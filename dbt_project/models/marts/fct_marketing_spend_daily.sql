@@ -19,7 +19,7 @@ converted as (
 final as (
     select
         -- keys
-        md5(spend_date::text || '|' || channel_key || '|' || campaign_id) as spend_key,
+        md5(spend_date::{{ sql_type('text') }} || '|' || channel_key || '|' || campaign_id) as spend_key,
         spend_date,
         channel,
         channel_alias,
@@ -29,9 +29,9 @@ final as (
         impressions,
         clicks,
         currency,
-        spend,
-        fx_rate,
-        spend * fx_rate as spend_reporting,
+        {{ contract_cast('spend', 'money') }} as spend,
+        {{ contract_cast('fx_rate', 'ratio') }} as fx_rate,
+        {{ contract_cast('spend * fx_rate', 'money') }} as spend_reporting,
         -- lineage
         delivery_date
     from converted

@@ -8,7 +8,7 @@
 -- the key, enforced on every insert (a data test would scan the whole table on every run)
 {{
     config(
-        materialized="incremental",
+        materialized=recomputed_materialization(),
         pre_hook="{{ recompute_dates_from_start('period_start', periods=['week', 'month'],\n   until='(select max(spend.spend_date) from ' ~ ref('fct_marketing_spend_daily') ~ ' as spend)') }}",
         post_hook="{{ save_watermark() }}",
         indexes=[{"columns": ["period_type", "period_start"], "unique": true}],

@@ -5,7 +5,7 @@
 -- a warehouse built before: the new watermark column is added empty, so the first run rebuilds every row
 {{
     config(
-        materialized="incremental",
+        materialized=recomputed_materialization(),
         on_schema_change="append_new_columns",
         pre_hook="{{ recompute_start('event_id', changed_money_events()) }}",
         indexes=[{"columns": ["event_id"], "unique": true}, {"columns": ["file_id"]}],
@@ -28,7 +28,7 @@ recomputed as (
 ),
 
 -- the money copies in the files of those events (materialized: hashed below, never rescanned per event)
-raw_money_copies as materialized (
+raw_money_copies as {{ cte_hint('materialized') }} (
     select
         event_id,
         file_id,
@@ -39,12 +39,11 @@ raw_money_copies as materialized (
     from raw_events
     where
         event_name in ('purchase', 'refund')
-        and file_id = any(array(select distinct rebuilt.file_id from recomputed as rebuilt))
+        and {{ in_query('file_id', 'select distinct rebuilt.file_id from recomputed as rebuilt') }}
 ),
 
-money_events as (
-    -- the winning raw copy of each clean event: same event_id, same file, first line
-    select distinct on (recomputed.event_id)
+money_copies as (
+    select
         recomputed.event_id,
         recomputed.event_name,
         recomputed.order_id,
@@ -54,13 +53,18 @@ money_events as (
         raw_money_copies.currency,
         raw_money_copies.amount,
         raw_money_copies.cost,
-        recomputed.file_id
+        recomputed.file_id,
+        raw_money_copies.line_number
     from recomputed
     inner join raw_money_copies
         on
             recomputed.event_id = raw_money_copies.event_id
             and recomputed.file_id = raw_money_copies.file_id
-    order by recomputed.event_id asc, raw_money_copies.line_number asc
+),
+
+money_events as (
+    -- the winning raw copy of each clean event: same event_id, same file, first line
+    {{ deduplicate('money_copies', ['event_id'], order_by='line_number asc') }}
 ),
 
 converted as (
@@ -79,11 +83,11 @@ final as (
         event_at,
         event_date,
         currency,
-        amount,
-        cost,
-        fx_rate,
-        amount * fx_rate as amount_reporting,
-        cost * fx_rate as cost_reporting,
+        {{ contract_cast('amount', 'money') }} as amount,
+        {{ contract_cast('cost', 'money') }} as cost,
+        {{ contract_cast('fx_rate', 'ratio') }} as fx_rate,
+        {{ contract_cast('amount * fx_rate', 'money') }} as amount_reporting,
+        {{ contract_cast('cost * fx_rate', 'money') }} as cost_reporting,
         file_id
     from converted
 )

@@ -5,7 +5,7 @@
 -- the key, enforced on every insert (a data test would scan the whole history on every run)
 {{
     config(
-        materialized="incremental",
+        materialized=recomputed_materialization(),
         on_schema_change="append_new_columns",
         pre_hook="{{ recompute_dates_start('activity_date') }}",
         indexes=[{"columns": ["activity_date", "user_id"], "unique": true}, {"columns": ["file_id"]}],
@@ -22,12 +22,7 @@ final as (
         user_id,
         event_date as activity_date,
         count(*) as activity_events,
-        coalesce(
-            array_agg(distinct feature order by feature) filter (
-                where event_name = 'feature_use' and feature is not null
-            ),
-            '{}'::text[]
-        ) as features,
+        {{ sorted_text_set('feature', "event_name = 'feature_use'") }} as features,
         max(file_id) as file_id
     from events
     where is_activity and user_id is not null and {{ is_recomputed_date('event_date') }}

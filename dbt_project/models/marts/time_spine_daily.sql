@@ -7,11 +7,10 @@ with as_of as (
 final as (
     select spine_days.spine_day::date as date_day
     from as_of
-    cross join generate_series(
-        '{{ var("min_event_date") }}'::date,
-        coalesce(as_of.as_of_date, '{{ var("min_event_date") }}'::date) + 365,
-        interval '1 day'
-    ) as spine_days (spine_day)
+    cross join lateral {{ date_series(
+        "'" ~ var('min_event_date') ~ "'::date",
+        "coalesce(as_of.as_of_date, '" ~ var('min_event_date') ~ "'::date) + 365"
+    ) }} as spine_days (spine_day)
 )
 
 select * from final

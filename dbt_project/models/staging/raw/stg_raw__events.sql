@@ -37,23 +37,25 @@ from (
         coalesce(events.event_at, {{ parse_timestamp('events.event_time') }}) as event_at,
         -- who and where
         nullif(btrim(events.user_id), '') as user_id,
-        nullif(btrim(events.payload ->> 'anonymous_id'), '') as anonymous_id,
-        {{ map_alias("events.payload ->> 'platform'", 'platform_aliases', 'platform', blank_value=none) }} as platform,
-        nullif(btrim(events.payload ->> 'app_version'), '') as app_version,
-        events.payload ->> 'utm_source' as utm_source,
-        events.payload ->> 'utm_medium' as utm_medium,
-        events.payload ->> 'utm_campaign' as utm_campaign,
+        nullif(btrim({{ json_text('events.payload', ['anonymous_id']) }}), '') as anonymous_id,
+        {{ map_alias(
+            json_text('events.payload', ['platform']), 'platform_aliases', 'platform', blank_value=none
+        ) }} as platform,
+        nullif(btrim({{ json_text('events.payload', ['app_version']) }}), '') as app_version,
+        {{ json_text('events.payload', ['utm_source']) }} as utm_source,
+        {{ json_text('events.payload', ['utm_medium']) }} as utm_medium,
+        {{ json_text('events.payload', ['utm_campaign']) }} as utm_campaign,
         -- properties
-        nullif(btrim(events.payload -> 'properties' ->> 'feature'), '') as feature,
-        nullif(btrim(events.payload -> 'properties' ->> 'experiment_id'), '') as experiment_id,
-        nullif(btrim(events.payload -> 'properties' ->> 'variant'), '') as variant,
+        nullif(btrim({{ json_text('events.payload', ['properties', 'feature']) }}), '') as feature,
+        nullif(btrim({{ json_text('events.payload', ['properties', 'experiment_id']) }}), '') as experiment_id,
+        nullif(btrim({{ json_text('events.payload', ['properties', 'variant']) }}), '') as variant,
         case
             when btrim(events.event_name) in ('purchase', 'refund')
-                then nullif(btrim(events.payload -> 'properties' ->> 'order_id'), '')
+                then nullif(btrim({{ json_text('events.payload', ['properties', 'order_id']) }}), '')
         end as order_id,
-        upper(nullif(btrim(events.payload -> 'properties' ->> 'currency'), '')) as currency,
-        {{ parse_number("events.payload -> 'properties' ->> 'amount'") }} as amount,
-        {{ parse_number("events.payload -> 'properties' ->> 'cost'") }} as cost
+        upper(nullif(btrim({{ json_text('events.payload', ['properties', 'currency']) }}), '')) as currency,
+        {{ parse_number(json_text('events.payload', ['properties', 'amount'])) }} as amount,
+        {{ parse_number(json_text('events.payload', ['properties', 'cost'])) }} as cost
     from {{ source('raw', 'events') }} as events
     inner join {{ source('ops', 'ingest_ledger') }} as ledger
         on events.file_id = ledger.file_id and ledger.held_because is null  -- files the raw gate held back stay out

@@ -1,3 +1,0 @@
-"""sqlfluff's stand-in for dbt's `target`: the SQL linted is PostgreSQL's."""
-
-type = "postgres"
