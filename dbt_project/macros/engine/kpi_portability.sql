@@ -3,24 +3,6 @@
     models had before they ran on Spark; the Spark one gives the same values (README: Spark, numbers and NULLs).
 -#}
 
-{#- The adapter's type of a kind of vars.sql_types (text, bigint, date, money, ratio, ...). -#}
-{% macro sql_type(kind) -%}
-    {{- var('sql_types')[target.type][kind] -}}
-{%- endmacro %}
-
-{#- `value` stored as its kind: unchanged on PostgreSQL (numeric keeps its exact value), cast on Spark. -#}
-{% macro as_kind(value, kind) -%}
-    {{ return(adapter.dispatch('as_kind')(value, kind)) }}
-{%- endmacro %}
-
-{% macro default__as_kind(value, kind) -%}
-    {{ value }}
-{%- endmacro %}
-
-{% macro spark__as_kind(value, kind) -%}
-    cast({{ value }} as {{ sql_type(kind) }})
-{%- endmacro %}
-
 {#- numerator / denominator of numbers that divide without a zero: numeric on PostgreSQL, double on Spark (whose
     decimal division keeps 6 places only). -#}
 {% macro quotient(numerator, denominator) -%}
@@ -60,19 +42,6 @@
 
 {% macro spark__rounded_ratio(value, places) -%}
     round(cast({{ value }} as double), {{ places }})
-{%- endmacro %}
-
-{#- Whole days from date `start` to date `end` (an integer; date - date is an interval on Spark). -#}
-{% macro days_between(start, end) -%}
-    {{ return(adapter.dispatch('days_between')(start, end)) }}
-{%- endmacro %}
-
-{% macro default__days_between(start, end) -%}
-    {{ end }} - {{ start }}
-{%- endmacro %}
-
-{% macro spark__days_between(start, end) -%}
-    datediff({{ end }}, {{ start }})
 {%- endmacro %}
 
 {#- An interval literal of `count` `unit`s (day, week, month): one type for days and months on Spark too. -#}
@@ -159,17 +128,4 @@
                 {%- endfor %}
             {%- endfor %}
         ) as {{ alias }}
-{%- endmacro %}
-
-{#- After `as` in a CTE read several times: PostgreSQL inlines it into each use (so each reads only what it needs);
-    Spark always does. -#}
-{% macro inlined_cte() -%}
-    {{ return(adapter.dispatch('inlined_cte')()) }}
-{%- endmacro %}
-
-{% macro default__inlined_cte() -%}
-    not materialized
-{%- endmacro %}
-
-{% macro spark__inlined_cte() -%}
 {%- endmacro %}

@@ -21,15 +21,7 @@
     a ratio (decimal(38,18) × decimal(38,18) or ÷ would lose scale in Spark's decimal arithmetic).
 -#}
 {% macro ratio_divide(numerator, denominator) -%}
-    {{ return(adapter.dispatch('ratio_divide')(numerator, denominator)) }}
-{%- endmacro %}
-
-{% macro default__ratio_divide(numerator, denominator) -%}
-    {{ numerator }} / {{ denominator }}
-{%- endmacro %}
-
-{% macro spark__ratio_divide(numerator, denominator) -%}
-    cast(cast({{ numerator }} as double) / cast({{ denominator }} as double) as {{ sql_type('ratio') }})
+    {{ contract_cast(quotient(numerator, denominator), 'ratio') }}
 {%- endmacro %}
 
 {#- The number 1 as an exact decimal (a rate of the reporting currency to itself). -#}

@@ -101,8 +101,8 @@ final as (
         -- measures
         exposed_users::bigint as exposed_users,
         converted_users::bigint as converted_users,
-        {{ as_kind('conversion_rate', 'ratio') }} as conversion_rate,
-        {{ as_kind(safe_divide('conversion_rate', 'control_conversion_rate') ~ ' - 1', 'ratio') }} as lift,
+        {{ contract_cast('conversion_rate', 'ratio') }} as conversion_rate,
+        {{ contract_cast(safe_divide('conversion_rate', 'control_conversion_rate') ~ ' - 1', 'ratio') }} as lift,
         z_score,
         {{ erfc('abs(z_score) / sqrt(2)') }} as p_value
     from tested

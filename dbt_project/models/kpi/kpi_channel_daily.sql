@@ -52,13 +52,13 @@ final as (
         -- measures
         impressions::bigint as impressions,
         clicks::bigint as clicks,
-        {{ as_kind('spend', 'money') }} as spend,
-        {{ as_kind(safe_divide('clicks', 'impressions'), 'ratio') }} as ctr,
-        {{ as_kind(safe_divide('spend', 'clicks'), 'ratio') }} as cpc,
-        {{ as_kind(safe_divide('1000 * spend', 'impressions'), 'ratio') }} as cpm,
+        {{ contract_cast('spend', 'money') }} as spend,
+        {{ contract_cast(safe_divide('clicks', 'impressions'), 'ratio') }} as ctr,
+        {{ contract_cast(safe_divide('spend', 'clicks'), 'ratio') }} as cpc,
+        {{ contract_cast(safe_divide('1000 * spend', 'impressions'), 'ratio') }} as cpm,
         signups::bigint as signups,
-        {{ as_kind(safe_divide('signups', 'clicks'), 'ratio') }} as conversion_rate,
-        {{ as_kind(safe_divide('spend', 'signups'), 'ratio') }} as cac
+        {{ contract_cast(safe_divide('signups', 'clicks'), 'ratio') }} as conversion_rate,
+        {{ contract_cast(safe_divide('spend', 'signups'), 'ratio') }} as cac
     from joined
 )
 

@@ -48,15 +48,15 @@ measured as (
     select
         monthly_spend.month_start,
         monthly_spend.channel,
-        {{ as_kind('monthly_spend.spend', 'money') }} as spend,
+        {{ contract_cast('monthly_spend.spend', 'money') }} as spend,
         monthly_spend.impressions::bigint as impressions,
         monthly_spend.clicks::bigint as clicks,
         monthly_spend.signups::bigint as signups,
-        {{ as_kind(safe_divide('monthly_spend.spend', 'monthly_spend.signups'), 'ratio') }} as cac,
-        {{ as_kind(
+        {{ contract_cast(safe_divide('monthly_spend.spend', 'monthly_spend.signups'), 'ratio') }} as cac,
+        {{ contract_cast(
             safe_divide('monthly_cohorts.retained_d7_mature', 'monthly_cohorts.cohort_size_d7_mature'), 'ratio'
         ) }} as retention_d7,
-        {{ as_kind(
+        {{ contract_cast(
             safe_divide('monthly_cohorts.purchased_30d_mature', 'monthly_cohorts.signed_up_30d_mature'), 'ratio'
         ) }} as purchase_conversion_30d,
         -- NULL until the month has ended and its last cohort has had day_number 0..29
@@ -66,7 +66,7 @@ measured as (
                     monthly_spend.month_start + {{ interval_of(1, 'month') }} - {{ interval_of(1, 'day') }}
                 )::date <= as_of.as_of_date
                 and coalesce(monthly_cohorts.last_signup_date + 29 <= as_of.as_of_date, true)
-                then {{ as_kind('coalesce(monthly_cohorts.net_revenue_30d, 0)', 'money') }}
+                then {{ contract_cast('coalesce(monthly_cohorts.net_revenue_30d, 0)', 'money') }}
         end as revenue_30d,
         {{ is_paid_channel('monthly_spend.channel') }} and monthly_spend.spend > 0 as is_graded
     from monthly_spend
@@ -108,7 +108,7 @@ scored as (
     select
         *,
         -- rounded to 10 places so that float noise in percent_rank() never moves a grade boundary
-        {{ as_kind(rounded_ratio(
+        {{ contract_cast(rounded_ratio(
             '(coalesce(cac_rank, 0) + coalesce(retention_d7_rank, 0) + coalesce(purchase_conversion_30d_rank, 0))
             / nullif(
                 (cac_rank is not null)::int
@@ -138,7 +138,7 @@ final as (
         retention_d7,
         purchase_conversion_30d,
         revenue_30d,
-        {{ as_kind(safe_divide('revenue_30d', 'spend'), 'ratio') }} as roas_30d,
+        {{ contract_cast(safe_divide('revenue_30d', 'spend'), 'ratio') }} as roas_30d,
 
         -- grade (paid channels with spend only); no rankable measure at all scores as the worst
         grade_score,

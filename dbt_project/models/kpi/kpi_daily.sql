@@ -1,7 +1,6 @@
 -- one row per date, from the first date with activity or signups to as_of_date
 -- Incremental: the dates from the earliest one new files can change are recomputed (macros/recompute.sql); the
 -- trailing windows read the 29 days before it, the running total starts from the kept day before it.
--- On Spark the recomputed dates overwrite their partitions: the model emits each of them whole.
 -- depends_on: {{ ref('fct_events') }}, {{ ref('stg_raw__marketing_spend') }}, {{ ref('stg_raw__fx_rates') }},
 -- {{ ref('stg_ops__ingest_ledger') }}
 -- from the last build's as_of_date at the latest: days without events after it get their rows too
@@ -9,9 +8,7 @@
     config(
         pre_hook="{{ recompute_dates_from_start('date', also_from='(select max(built.date) from ' ~ this ~ ' as built)') }}",
         post_hook="{{ save_watermark() }}",
-        materialized="incremental",
-        incremental_strategy="insert_overwrite" if target.type == "spark" else none,
-        partition_by="date" if target.type == "spark" else none,
+        materialized=recomputed_materialization(),
         on_schema_change="fail",
     )
 }}
@@ -190,39 +187,39 @@ final as (
         dau,
         wau,
         mau,
-        {{ as_kind(safe_divide('dau', 'mau'), 'ratio') }} as stickiness,
+        {{ contract_cast(safe_divide('dau', 'mau'), 'ratio') }} as stickiness,
 
         -- growth
         new_users,
         cumulative_users,
-        {{ as_kind(safe_divide(
+        {{ contract_cast(safe_divide(
             'cumulative_users - ' ~ previous_cumulative_users,
             previous_cumulative_users,
         ), 'ratio') }} as user_growth_rate,
         organic_new_users,
-        {{ as_kind(safe_divide('organic_new_users', 'new_users'), 'ratio') }} as organic_share,
+        {{ contract_cast(safe_divide('organic_new_users', 'new_users'), 'ratio') }} as organic_share,
 
         -- revenue
         orders,
         buyers,
-        {{ as_kind('gross_revenue', 'money') }} as gross_revenue,
-        {{ as_kind('refunds', 'money') }} as refunds,
-        {{ as_kind('gross_revenue - refunds', 'money') }} as net_revenue,
-        {{ as_kind('cogs', 'money') }} as cogs,
+        {{ contract_cast('gross_revenue', 'money') }} as gross_revenue,
+        {{ contract_cast('refunds', 'money') }} as refunds,
+        {{ contract_cast('gross_revenue - refunds', 'money') }} as net_revenue,
+        {{ contract_cast('cogs', 'money') }} as cogs,
         case
             when gross_revenue - refunds > 0
-                then {{ as_kind(safe_divide('gross_revenue - refunds - cogs', 'gross_revenue - refunds'), 'ratio') }}
+                then {{ contract_cast(safe_divide('gross_revenue - refunds - cogs', 'gross_revenue - refunds'), 'ratio') }}
         end as gross_margin,
-        {{ as_kind(safe_divide('gross_revenue', 'orders'), 'ratio') }} as aov,
-        {{ as_kind(safe_divide('gross_revenue - refunds', 'dau'), 'ratio') }} as arpu,
-        {{ as_kind(safe_divide('gross_revenue - refunds', 'buyers'), 'ratio') }} as arppu,
-        {{ as_kind(safe_divide('buyers', 'dau'), 'ratio') }} as paying_rate,
-        {{ as_kind(safe_divide('refunds', 'gross_revenue'), 'ratio') }} as refund_rate,
+        {{ contract_cast(safe_divide('gross_revenue', 'orders'), 'ratio') }} as aov,
+        {{ contract_cast(safe_divide('gross_revenue - refunds', 'dau'), 'ratio') }} as arpu,
+        {{ contract_cast(safe_divide('gross_revenue - refunds', 'buyers'), 'ratio') }} as arppu,
+        {{ contract_cast(safe_divide('buyers', 'dau'), 'ratio') }} as paying_rate,
+        {{ contract_cast(safe_divide('refunds', 'gross_revenue'), 'ratio') }} as refund_rate,
 
         -- acquisition
-        {{ as_kind('marketing_spend', 'money') }} as marketing_spend,
+        {{ contract_cast('marketing_spend', 'money') }} as marketing_spend,
         paid_new_users,
-        {{ as_kind(safe_divide('marketing_spend', 'paid_new_users'), 'ratio') }} as cac
+        {{ contract_cast(safe_divide('marketing_spend', 'paid_new_users'), 'ratio') }} as cac
     from joined
 )
 

@@ -69,8 +69,8 @@ final as (
         coalesce(unconverted.records_unconverted, 0)::bigint as records_unconverted,
 
         -- rates
-        {{ as_kind(safe_divide('files.records_loaded', 'files.records_read'), 'ratio') }} as accuracy_rate,
-        {{ as_kind(safe_divide('coalesce(duplicates.duplicates_removed, 0)', 'files.records_loaded'), 'ratio') }}
+        {{ contract_cast(safe_divide('files.records_loaded', 'files.records_read'), 'ratio') }} as accuracy_rate,
+        {{ contract_cast(safe_divide('coalesce(duplicates.duplicates_removed, 0)', 'files.records_loaded'), 'ratio') }}
             as duplicate_rate,
 
         -- quality checks on the batch

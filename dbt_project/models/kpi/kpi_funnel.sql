@@ -43,9 +43,9 @@ final as (
         repurchased::bigint as repurchased,
 
         -- rates
-        {{ as_kind(safe_divide('activated', 'signed_up'), 'ratio') }} as activation_rate,
-        {{ as_kind(safe_divide('purchased', 'signed_up'), 'ratio') }} as purchase_conversion_rate,
-        {{ as_kind(safe_divide('repurchased', 'purchased'), 'ratio') }} as repurchase_rate
+        {{ contract_cast(safe_divide('activated', 'signed_up'), 'ratio') }} as activation_rate,
+        {{ contract_cast(safe_divide('purchased', 'signed_up'), 'ratio') }} as purchase_conversion_rate,
+        {{ contract_cast(safe_divide('repurchased', 'purchased'), 'ratio') }} as repurchase_rate
     from matured
 )
 

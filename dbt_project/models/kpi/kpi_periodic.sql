@@ -3,14 +3,11 @@
 -- complete at the last build, are recomputed (macros/recompute.sql); activity is read from the month before them on.
 -- depends_on: {{ ref('fct_events') }}, {{ ref('stg_raw__marketing_spend') }}, {{ ref('stg_raw__fx_rates') }},
 -- {{ ref('stg_ops__ingest_ledger') }}
--- On Spark the recomputed period_starts overwrite their partitions: the model emits each of them whole.
 {{
     config(
         pre_hook="{{ recompute_dates_from_start('period_start', periods=['week', 'month'], also_from='(select min(open.period_start) from ' ~ this ~ ' as open where not open.complete)') }}",
         post_hook="{{ save_watermark() }}",
-        materialized="incremental",
-        incremental_strategy="insert_overwrite" if target.type == "spark" else none,
-        partition_by="period_start" if target.type == "spark" else none,
+        materialized=recomputed_materialization(),
         on_schema_change="fail",
     )
 }}
@@ -187,21 +184,21 @@ measured as (
         active_users::bigint as active_users,
         new_users::bigint as new_users,
         cumulative_users::bigint as cumulative_users,
-        {{ as_kind(safe_divide('new_users', 'cumulative_users - new_users'), 'ratio') }} as user_growth_rate,
+        {{ contract_cast(safe_divide('new_users', 'cumulative_users - new_users'), 'ratio') }} as user_growth_rate,
         churned_users::bigint as churned_users,
-        {{ as_kind(safe_divide('churned_users', 'previous_active_users'), 'ratio') }} as churn_rate,
+        {{ contract_cast(safe_divide('churned_users', 'previous_active_users'), 'ratio') }} as churn_rate,
         orders::bigint as orders,
         buyers::bigint as buyers,
         repeat_buyers::bigint as repeat_buyers,
-        {{ as_kind(safe_divide('repeat_buyers', 'buyers'), 'ratio') }} as repurchase_rate,
-        {{ as_kind('gross_revenue', 'money') }} as gross_revenue,
-        {{ as_kind('refunds', 'money') }} as refunds,
-        {{ as_kind('gross_revenue - refunds', 'money') }} as net_revenue,
-        {{ as_kind(safe_divide('gross_revenue - refunds', 'active_users'), 'ratio') }} as arpu,
-        {{ as_kind(safe_divide('gross_revenue', 'orders'), 'ratio') }} as aov,
-        {{ as_kind('marketing_spend', 'money') }} as marketing_spend,
+        {{ contract_cast(safe_divide('repeat_buyers', 'buyers'), 'ratio') }} as repurchase_rate,
+        {{ contract_cast('gross_revenue', 'money') }} as gross_revenue,
+        {{ contract_cast('refunds', 'money') }} as refunds,
+        {{ contract_cast('gross_revenue - refunds', 'money') }} as net_revenue,
+        {{ contract_cast(safe_divide('gross_revenue - refunds', 'active_users'), 'ratio') }} as arpu,
+        {{ contract_cast(safe_divide('gross_revenue', 'orders'), 'ratio') }} as aov,
+        {{ contract_cast('marketing_spend', 'money') }} as marketing_spend,
         paid_new_users::bigint as paid_new_users,
-        {{ as_kind(safe_divide('marketing_spend', 'paid_new_users'), 'ratio') }} as cac
+        {{ contract_cast(safe_divide('marketing_spend', 'paid_new_users'), 'ratio') }} as cac
     from joined
 ),
 

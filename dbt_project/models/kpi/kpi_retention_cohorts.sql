@@ -47,36 +47,36 @@ final as (
         -- retention on day_number exactly N; counts and rates NULL until signup_date + N <= as_of_date
         case when d1_mature then retained_d1::bigint end as retained_d1,
         case
-            when d1_mature then {{ as_kind(safe_divide('retained_d1', 'cohort_size'), 'ratio') }}
+            when d1_mature then {{ contract_cast(safe_divide('retained_d1', 'cohort_size'), 'ratio') }}
         end as retention_d1,
         case when d7_mature then retained_d7::bigint end as retained_d7,
         case
-            when d7_mature then {{ as_kind(safe_divide('retained_d7', 'cohort_size'), 'ratio') }}
+            when d7_mature then {{ contract_cast(safe_divide('retained_d7', 'cohort_size'), 'ratio') }}
         end as retention_d7,
         case when d30_mature then retained_d30::bigint end as retained_d30,
         case
-            when d30_mature then {{ as_kind(safe_divide('retained_d30', 'cohort_size'), 'ratio') }}
+            when d30_mature then {{ contract_cast(safe_divide('retained_d30', 'cohort_size'), 'ratio') }}
         end as retention_d30,
 
         -- retention on any day_number in 1..N
         case when d7_mature then retained_within_7d::bigint end as retained_within_7d,
         case
-            when d7_mature then {{ as_kind(safe_divide('retained_within_7d', 'cohort_size'), 'ratio') }}
+            when d7_mature then {{ contract_cast(safe_divide('retained_within_7d', 'cohort_size'), 'ratio') }}
         end as retention_within_7d,
         case when d30_mature then retained_within_30d::bigint end as retained_within_30d,
         case
-            when d30_mature then {{ as_kind(safe_divide('retained_within_30d', 'cohort_size'), 'ratio') }}
+            when d30_mature then {{ contract_cast(safe_divide('retained_within_30d', 'cohort_size'), 'ratio') }}
         end as retention_within_30d,
 
         -- lifetime value: net revenue on day_number 0..N-1 per cohort user; NULL until signup_date + N - 1 <= as_of
         case
-            when ltv_7d_mature then {{ as_kind(safe_divide('net_revenue_7d', 'cohort_size'), 'ratio') }}
+            when ltv_7d_mature then {{ contract_cast(safe_divide('net_revenue_7d', 'cohort_size'), 'ratio') }}
         end as ltv_7d,
         case
-            when ltv_30d_mature then {{ as_kind(safe_divide('net_revenue_30d', 'cohort_size'), 'ratio') }}
+            when ltv_30d_mature then {{ contract_cast(safe_divide('net_revenue_30d', 'cohort_size'), 'ratio') }}
         end as ltv_30d,
         case
-            when ltv_90d_mature then {{ as_kind(safe_divide('net_revenue_90d', 'cohort_size'), 'ratio') }}
+            when ltv_90d_mature then {{ contract_cast(safe_divide('net_revenue_90d', 'cohort_size'), 'ratio') }}
         end as ltv_90d
     from matured
 )

@@ -3,14 +3,11 @@
 -- those the last build's as_of_date left incomplete, are recomputed (macros/recompute.sql).
 -- depends_on: {{ ref('fct_events') }}, {{ ref('stg_raw__marketing_spend') }}, {{ ref('stg_raw__fx_rates') }},
 -- {{ ref('stg_ops__ingest_ledger') }}
--- On Spark the recomputed signup_dates overwrite their partitions: the model emits each of them whole.
 {{
     config(
         pre_hook="{{ recompute_dates_from_start('signup_date', days_before=30,\n   also_from='(select max(kept.signup_date + kept.day_number) - 30 from ' ~ this ~ ' as kept)') }}",
         post_hook="{{ save_watermark() }}",
-        materialized="incremental",
-        incremental_strategy="insert_overwrite" if target.type == "spark" else none,
-        partition_by="signup_date" if target.type == "spark" else none,
+        materialized=recomputed_materialization(),
         on_schema_change="fail",
     )
 }}
@@ -77,7 +74,7 @@ final as (
         -- measures
         curve.cohort_size::bigint as cohort_size,
         coalesce(cohort_activity.active_users, 0)::bigint as active_users,
-        {{ as_kind(safe_divide('coalesce(cohort_activity.active_users, 0)', 'curve.cohort_size'), 'ratio') }}
+        {{ contract_cast(safe_divide('coalesce(cohort_activity.active_users, 0)', 'curve.cohort_size'), 'ratio') }}
             as retention_rate
     from curve
     left join cohort_activity

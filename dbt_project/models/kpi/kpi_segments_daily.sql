@@ -6,14 +6,11 @@
 -- depends_on: {{ ref('stg_ops__ingest_ledger') }}, {{ ref('stg_raw__marketing_spend') }},
 -- {{ ref('stg_raw__fx_rates') }}, {{ ref('stg_raw__feedback') }}, {{ ref('fct_money_events') }},
 -- {{ ref('fct_user_active_days') }}
--- On Spark the recomputed dates overwrite their partitions: the model emits each of them whole.
 {{
     config(
         pre_hook="{{ recompute_segment_dates() }}",
         post_hook=["{{ save_watermark() }}", "{{ save_segment_users() }}"],
-        materialized="incremental",
-        incremental_strategy="insert_overwrite" if target.type == "spark" else none,
-        partition_by="date" if target.type == "spark" else none,
+        materialized=recomputed_materialization(),
         on_schema_change="fail",
     )
 }}
@@ -23,7 +20,7 @@ with as_of as (
 ),
 
 -- referenced several times: not materialized, so that each use reads only the dates it needs (by index)
-events as {{ inlined_cte() }} (
+events as {{ cte_hint('not materialized') }} (
     select * from {{ ref('fct_events') }}
 ),
 
@@ -31,7 +28,7 @@ users as (
     select * from {{ ref('dim_users') }}
 ),
 
-orders as {{ inlined_cte() }} (
+orders as {{ cte_hint('not materialized') }} (
     select * from {{ ref('fct_orders') }}
 ),
 
@@ -292,8 +289,8 @@ spend_and_cac as (
         channel_spend.segment,
         case
             when channel_spend.per_signup
-                then {{ as_kind(quotient('channel_spend.numerator', 'signups_by_channel.signups'), 'ratio') }}
-            else {{ as_kind('channel_spend.numerator', 'ratio') }}
+                then {{ contract_cast(quotient('channel_spend.numerator', 'signups_by_channel.signups'), 'ratio') }}
+            else {{ contract_cast('channel_spend.numerator', 'ratio') }}
         end as numerator,
         null::{{ sql_type('ratio') }} as denominator
     from channel_spend
@@ -357,8 +354,8 @@ final as (
         dimension,
         segment,
         -- measures
-        {{ as_kind('numerator', 'ratio') }} as numerator,
-        {{ as_kind('denominator', 'ratio') }} as denominator
+        {{ contract_cast('numerator', 'ratio') }} as numerator,
+        {{ contract_cast('denominator', 'ratio') }} as denominator
     from overall
     union all
     select

@@ -47,12 +47,12 @@ final as (
         promoters::bigint as promoters,
         passives::bigint as passives,
         detractors::bigint as detractors,
-        {{ as_kind(safe_divide('100 * (promoters - detractors)', 'nps_responses'), 'ratio') }} as nps,
+        {{ contract_cast(safe_divide('100 * (promoters - detractors)', 'nps_responses'), 'ratio') }} as nps,
 
         -- CSAT (top-2-box, 0-100 scale)
         csat_responses::bigint as csat_responses,
-        {{ as_kind(safe_divide('100 * csat_satisfied', 'csat_responses'), 'ratio') }} as csat,
-        {{ as_kind('avg_csat', 'ratio') }} as avg_csat
+        {{ contract_cast(safe_divide('100 * csat_satisfied', 'csat_responses'), 'ratio') }} as csat,
+        {{ contract_cast('avg_csat', 'ratio') }} as avg_csat
     from counted
 )
 

@@ -105,18 +105,18 @@ final as (
         channel,
         period_type,
         period_end,
-        {{ as_kind('target', 'ratio') }} as target,  -- noqa: RF04
+        {{ contract_cast('target', 'ratio') }} as target,  -- noqa: RF04
         direction,
         owner,
         -- progress
         complete,
         days_elapsed,
         days_in_period,
-        {{ as_kind('actual_to_date', 'ratio') }} as actual_to_date,
-        {{ as_kind('forecast', 'ratio') }} as forecast,
+        {{ contract_cast('actual_to_date', 'ratio') }} as actual_to_date,
+        {{ contract_cast('forecast', 'ratio') }} as forecast,
         case
-            when direction = 'at_least' then {{ as_kind(safe_divide('forecast', 'target'), 'ratio') }}
-            else {{ as_kind(safe_divide('target', 'forecast'), 'ratio') }}
+            when direction = 'at_least' then {{ contract_cast(safe_divide('forecast', 'target'), 'ratio') }}
+            else {{ contract_cast(safe_divide('target', 'forecast'), 'ratio') }}
         end as attainment,
         case
             when forecast is null then null

@@ -147,14 +147,14 @@ warned as (
         profiled.events_30d::bigint as events_30d,
         profiled.distinct_features_30d::bigint as distinct_features_30d,
         profiled.segment,
-        {{ as_kind(
+        {{ contract_cast(
             'round(100 * (0.7 * profiled.active_days_30d / 30 + 0.3 * least(1, profiled.distinct_features_30d / 5.0)), 1)',
             'ratio'
         ) }} as activity_score,
 
         -- purchases in as_of-364 .. as_of
         profiled.orders_365d::bigint as orders_365d,
-        {{ as_kind('profiled.net_revenue_365d', 'money') }} as net_revenue_365d,
+        {{ contract_cast('profiled.net_revenue_365d', 'money') }} as net_revenue_365d,
         profiled.last_purchase_date,
         profiled.recency_days,
         rfm.rfm_r,

@@ -3,14 +3,15 @@
 -- and events of the lookback window are rewritten, so any sequence of runs equals a full refresh.
 -- depends_on: {{ ref('stg_ops__ingest_ledger') }}
 -- The incremental run looks up event_ids, the newest file_id and the lookback dates: indexed, its cost follows
--- the day's data, not the history. Spark (no delete on Parquet) overwrites the event_date partitions the run
--- changes, emitted complete.
-{%- set overwrites_partitions = target.type == 'spark' %}
+-- the day's data, not the history. Spark overwrites the event_date partitions the run changes, emitted complete
+-- (Parquet has no delete), or merges on event_id where its tables are Delta or Iceberg (METRICS_SPARK_TABLE_FORMAT).
+{%- set on_spark = target.type == 'spark' %}
+{%- set merges = env_var('METRICS_SPARK_TABLE_FORMAT', 'parquet') in ('delta', 'iceberg') %}
 {{
     config(
         materialized="incremental",
-        incremental_strategy=("insert_overwrite" if overwrites_partitions else "delete+insert"),
-        partition_by=(["event_date"] if overwrites_partitions else none),
+        incremental_strategy=(("merge" if merges else "insert_overwrite") if on_spark else "delete+insert"),
+        partition_by=(["event_date"] if on_spark else none),
         unique_key="event_id",
         on_schema_change="fail",
         pre_hook="{{ delete_backfill_range('event_date') }}",
@@ -92,7 +93,7 @@ candidates as (
 first_delivered as (
     {{ deduplicate('candidates', ['event_id'], keep='first') }}
 ),
-{% if is_incremental() and overwrites_partitions %}
+{% if is_incremental() and on_spark %}
 
 -- the partitions overwritten are emitted complete: every date of a winner or of a current row of an event_id
 -- recomputed, with its other rows as they are (a backfill's range holds only its winners)
