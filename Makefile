@@ -10,6 +10,8 @@ SPARK_VENV := .venv-spark
 SPARK_STAMP := $(SPARK_VENV)/.synced
 CHROMIUM := /usr/bin/chromium
 JAVA := /usr/bin/java
+# What the pipeline's commands need besides .venv: with METRICS_ENGINE=spark, the local Spark cluster's environment.
+ENGINE := $(if $(filter spark,$(METRICS_ENGINE)),$(SPARK_STAMP) $(JAVA))
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .DEFAULT_GOAL := help
@@ -78,13 +80,13 @@ lock: $(STAMP)  ## re-resolve requirements.in (runtime) and requirements-dev.in 
 sample: $(STAMP)  ## generate the sample landing zone into METRICS_LANDING_DIR (default data/landing)
 	$(BIN)/python -m metrics_local.sample
 
-demo: $(STAMP)  ## sample data + embedded PostgreSQL + the real Airflow DAGs + KPI summary
+demo: $(STAMP) $(ENGINE)  ## sample data + embedded PostgreSQL + the real Airflow DAGs + KPI summary
 	$(BIN)/python -m metrics_local demo
 
-run: $(STAMP)  ## process what is new in METRICS_LANDING_DIR into METRICS_WAREHOUSE_URL
+run: $(STAMP) $(ENGINE)  ## process what is new in METRICS_LANDING_DIR into METRICS_WAREHOUSE_URL
 	$(BIN)/python -m metrics_local run
 
-backfill: $(STAMP)  ## rebuild the incremental facts for START..END (dates)
+backfill: $(STAMP) $(ENGINE)  ## rebuild the incremental facts for START..END (dates)
 	$(BIN)/python -m metrics_local backfill --start "$(START)" --end "$(END)"
 
 held: $(STAMP)  ## the files the raw quality gate held back from the marts, with the checks they failed
@@ -93,7 +95,7 @@ held: $(STAMP)  ## the files the raw quality gate held back from the marts, with
 release: $(STAMP)  ## let a held file into the marts with the next run: make release FILE=<path as `make held` lists it> REASON="why"
 	$(BIN)/python -m metrics_local release "$(FILE)" --reason "$(REASON)"
 
-airflow: $(STAMP)  ## the Airflow UI on http://localhost:8080 with the project's DAGs
+airflow: $(STAMP) $(ENGINE)  ## the Airflow UI on http://localhost:8080 with the project's DAGs
 	$(BIN)/python -m metrics_local airflow
 
 warehouse-start: $(STAMP)  ## start the embedded PostgreSQL (var/pgdata) and print its URL
