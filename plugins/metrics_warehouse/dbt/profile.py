@@ -9,7 +9,7 @@ from cosmos.profiles.base import BaseProfileMapping
 from cosmos.profiles.postgres.user_pass import PostgresUserPasswordProfileMapping
 from cosmos.profiles.spark.thrift import SparkThriftProfileMapping
 
-from metrics_warehouse.settings import load_settings
+from metrics_warehouse.settings import DBT_PROJECT_DIR, load_settings
 
 
 class WarehouseProfileMapping(PostgresUserPasswordProfileMapping):
@@ -28,10 +28,18 @@ class WarehouseProfileMapping(PostgresUserPasswordProfileMapping):
         return "" if name == "password" and value is None else value
 
 
+def _spark_session() -> dict[str, Any]:
+    """The Spark session settings of profiles.yml's `spark` output (their one home)."""
+    import yaml
+
+    outputs = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text(encoding="utf-8"))["metrics_warehouse"]
+    return {"server_side_parameters": outputs["outputs"]["spark"]["server_side_parameters"]}
+
+
 def dbt_profile(conn_id: str) -> BaseProfileMapping:
     """The profile of the engine's builds from the Airflow connection `conn_id`."""
     # schema: dbt's default target schema; every model folder sets its own (dbt_project.yml), as in profiles.yml.
     args = {"schema": "public", "threads": 2}
     if load_settings().engine == "spark":
-        return SparkThriftProfileMapping(conn_id=conn_id, profile_args=args)
+        return SparkThriftProfileMapping(conn_id=conn_id, profile_args={**args, **_spark_session()})
     return WarehouseProfileMapping(conn_id=conn_id, profile_args=args)
