@@ -131,6 +131,7 @@ SHARED_RUNS = {
         "tests/integration/test_spark_cluster.py",
         "tests/integration/test_spark_lake.py",
         "tests/integration/test_spark_publish.py",
+        "tests/integration/test_value_rules_spark.py",
     ),
 }
 # Handed out first, so that the two workers end together.

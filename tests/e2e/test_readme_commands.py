@@ -29,6 +29,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
 import psycopg
 import pytest
 
@@ -356,6 +357,30 @@ def _warehouse_stop(project: Project, command: str) -> None:
     assert not embedded.is_running(project.pgdata)
 
 
+def _spark_running(project: Project) -> bool:
+    return project.run("python -m metrics_local spark status").code == 0
+
+
+def _spark_start(project: Project, command: str) -> None:
+    out = project.run(command).ok().stdout
+    assert re.search(r"^thrift://127\.0\.0\.1:\d+$", out, re.M), out
+    status = project.run("python -m metrics_local spark status").ok().stdout
+    assert "2 ALIVE workers" in status, status
+
+
+def _spark_stop(project: Project, command: str) -> None:
+    if not _spark_running(project):
+        project.run("python -m metrics_local spark start").ok()
+    assert "stopped" in project.run(command).ok().stdout
+    assert not _spark_running(project)
+    assert not [
+        p
+        for p in psutil.process_iter(["cmdline"])
+        if str(project.root) in " ".join(p.info["cmdline"] or [])
+        and "org.apache.spark" in " ".join(p.info["cmdline"] or [])
+    ], "a Spark JVM of the project is left"
+
+
 def _alert_to_follow_up(project: Project) -> int:
     return project.query("select min(alert_id) from ops.alerts where kind = 'alert' and resolved_at is null")[0][0]
 
@@ -418,6 +443,8 @@ CASES: dict[str, Case] = {
     "make soak": _dry_run("tests/integration/test_faults.py", "tests/e2e/test_run_faults.py"),
     "make warehouse-start": _warehouse_start,
     "make warehouse-stop": _warehouse_stop,
+    "make spark-start": _spark_start,
+    "make spark-stop": _spark_stop,
     "make clean": _clean,
     "python -m metrics_warehouse prepare": _prepare,
     "python -m metrics_local alerts stats": _prints("owner\trule\talerts_raised"),

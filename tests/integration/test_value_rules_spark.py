@@ -8,7 +8,6 @@ import os
 import subprocess
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from urllib.parse import urlsplit
 
 import pytest
 from test_value_rules import CASES, ZONE, _canonical
@@ -26,12 +25,8 @@ EXPRESSIONS = {
 
 
 @pytest.fixture(scope="module")
-def spark_thrift() -> tuple[str, int]:
-    url = os.environ.get("METRICS_SPARK_THRIFT_URL")
-    if not url:
-        pytest.skip("no Spark Thrift server: METRICS_SPARK_THRIFT_URL is unset")
-    parts = urlsplit(url)
-    return parts.hostname, parts.port or 10000
+def spark_thrift(spark_cluster) -> tuple[str, int]:
+    return spark_cluster.host, spark_cluster.port
 
 
 def _literal(text: str) -> str:
