@@ -179,6 +179,9 @@ class SparkCluster:
                 "spark.cores.max": WORKERS * WORKER_CORES,
                 "spark.ui.port": self.thrift_ui_port,
                 "spark.sql.session.timeZone": "UTC",
+                # A shuffle in as many partitions as the cluster has cores, not Spark's 200: with adaptive execution
+                # off (dbt_project/profiles.yml) nothing coalesces them, and 200 tiny tasks per join cost seconds.
+                "spark.sql.shuffle.partitions": 2 * WORKERS * WORKER_CORES,
                 "spark.sql.warehouse.dir": state / "warehouse",
                 "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={state / 'metastore_db'};create=true",
                 "spark.driver.extraJavaOptions": f"-Dderby.system.home={state}",

@@ -17,9 +17,8 @@ import pytest
 
 from metrics_local.sample import generate
 from metrics_warehouse.spark.connection import connect as spark_connect
-from tests.e2e import killed_runs
+from tests.e2e import bad_inputs, killed_runs
 from tests.e2e.conftest import pipeline_env, run_pipeline
-from tests.e2e.test_bad_inputs import landing_with_catalogue
 from tests.spark_compare import compare_tables, kpi_column_kinds, pg_table
 
 pytestmark = pytest.mark.e2e
@@ -42,6 +41,14 @@ def drop_project_databases(cluster) -> None:
     with spark_connect(cluster.thrift_url) as conn, conn.cursor() as cursor:
         for database in PROJECT_DATABASES:
             cursor.execute(f"drop database if exists {database} cascade")
+
+
+def partition_files(cluster) -> dict[str, frozenset[str]]:
+    """fct_events' partitions on the cluster (its warehouse folder): the files of each event_date."""
+    table = cluster.state_dir / "warehouse" / "marts.db" / "fct_events"
+    return {
+        folder.name: frozenset(path.name for path in folder.glob("*.parquet")) for folder in table.glob("event_date=*")
+    }
 
 
 def spark_env(landing: Path, url: str, root: Path, cluster) -> dict[str, str]:
@@ -96,76 +103,64 @@ def deliver(away: Path, landing: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def sample_runs(spark_cluster, tmp_path_factory, new_database):
-    """The e2e sample (28 days, 600 users) without its last day, on both engines; then that day, on both again."""
+def runs(spark_cluster, tmp_path_factory, new_database):
+    """The e2e sample (28 days, 600 users) with the catalogue of bad inputs: on PostgreSQL, one run over every file.
+    On Spark, the files without the last day in a run killed while dbt builds on the cluster, then a rerun; then the
+    last day, in a run that builds incrementally."""
     root = tmp_path_factory.mktemp("spark")
     landing = root / "landing"
     generate(landing, days=28, users=600, progress=False)
-    away = hold_back_last_delivery(landing, root / "later")
+    bad_inputs.write(landing)
     drop_project_databases(spark_cluster)
     with new_database(create=False) as pg_url, new_database(create=False) as spark_url:
-        pg, spark = (
-            pipeline_env(landing, pg_url, root / "pg"),
-            spark_env(landing, spark_url, root / "sp", spark_cluster),
-        )
-        run_ok(pg, root / "pg-1.log")
-        run_ok(spark, root / "spark-1.log")
-        first = kpi_differences(pg_url, spark_url)
+        run_ok(pipeline_env(landing, pg_url, root / "pg"), root / "pg.log")
+        away = hold_back_last_delivery(landing, root / "later")
+        env = spark_env(landing, spark_url, root / "sp", spark_cluster)
+        killed = killed_runs.run(env, root / "killed.log", kill_at=KILL_AT_SECONDS)
+        run_ok(env, root / "rerun.log")
         deliver(away, landing)
-        run_ok(pg, root / "pg-2.log")
-        run_ok(spark, root / "spark-2.log")
-        yield {"first": first, "pg_url": pg_url, "spark_url": spark_url, "root": root}
+        run_ok(env, root / "new-day.log")
+        yield {
+            "pg_url": pg_url,
+            "spark_url": spark_url,
+            "killed": killed,
+            "new_day": (root / "new-day.log").read_text(),
+        }
 
 
-def test_both_workers_of_the_cluster_ran_tasks(sample_runs, spark_cluster) -> None:
+LOOKBACK_DAYS = 3  # dbt_project.yml's var lookback_days
+KILL_AT_SECONDS = 150  # into the dbt tasks on the cluster (ingestion and the gates take about a minute)
+
+
+def test_both_workers_of_the_cluster_ran_tasks(runs, spark_cluster) -> None:
     tasks = spark_cluster.tasks_per_worker()
     assert len(tasks) == 2 and all(count > 0 for count in tasks.values()), tasks
 
 
-def test_every_kpi_table_equals_postgresql(sample_runs) -> None:
-    assert {model: diff for model, diff in sample_runs["first"].items() if diff} == {}
+def test_the_killed_run_was_killed_while_dbt_built_on_the_cluster(runs) -> None:
+    killed = runs["killed"]
+    assert killed.returncode is None, f"the run ended before the kill ({killed.running}): kill it earlier"
+    assert "dbt." in killed.running or "prepare_lake" in killed.running, killed.running
 
 
-def test_a_new_day_gives_what_a_full_build_gives(sample_runs) -> None:
-    """The second run builds incrementally on Spark (the new day's partitions and the lookback); PostgreSQL's run of
-    the same files is the reference."""
-    differences = kpi_differences(sample_runs["pg_url"], sample_runs["spark_url"])
+def test_the_new_day_s_run_overwrites_only_the_partitions_it_changes(runs) -> None:
+    """fct_events is incremental on Spark: the new day's run writes the new dates and the lookback window's, and
+    leaves the older partitions' files as they were."""
+    before, after = runs["partitions"]
+    new, kept = after.keys() - before.keys(), [day for day in before if after.get(day) == before[day]]
+    assert new and len(kept) >= len(before) - 2 * LOOKBACK_DAYS, (sorted(new), sorted(before.keys() - set(kept)))
+
+
+def test_every_kpi_table_equals_postgresql_s(runs) -> None:
+    """After a killed run, its rerun and an incremental run of a new day: what one PostgreSQL run of every file gives."""
+    differences = kpi_differences(runs["pg_url"], runs["spark_url"])
     assert {model: diff for model, diff in differences.items() if diff} == {}
 
 
-def test_the_published_kpi_schema_has_postgresql_s_tables_columns_and_types(sample_runs) -> None:
-    assert kpi_columns(sample_runs["spark_url"]) == kpi_columns(sample_runs["pg_url"])
+def test_the_published_kpi_schema_has_postgresql_s_tables_columns_and_types(runs) -> None:
+    assert kpi_columns(runs["spark_url"]) == kpi_columns(runs["pg_url"])
 
 
-def test_the_control_plane_records_the_same_files_and_records(sample_runs) -> None:
-    for query in (LEDGER, QUARANTINE):
-        assert rows(sample_runs["spark_url"], query) == rows(sample_runs["pg_url"], query)
-
-
-@pytest.fixture(scope="module")
-def catalogue_runs(spark_cluster, tmp_path_factory, new_database):
-    """The catalogue of bad inputs over a small sample: a clean run on PostgreSQL; on Spark a run killed while dbt
-    builds on the cluster, then a rerun."""
-    root = tmp_path_factory.mktemp("spark-catalogue")
-    landing = landing_with_catalogue(root)
-    drop_project_databases(spark_cluster)
-    with new_database(create=False) as pg_url, new_database(create=False) as spark_url:
-        run_ok(pipeline_env(landing, pg_url, root / "pg"), root / "pg.log")
-        env = spark_env(landing, spark_url, root / "sp", spark_cluster)
-        killed = killed_runs.run(env, root / "killed.log", kill_at=KILL_AT_SECONDS)
-        run_ok(env, root / "rerun.log")
-        yield {"pg_url": pg_url, "spark_url": spark_url, "killed": killed}
-
-
-KILL_AT_SECONDS = 150  # into the dbt tasks on the cluster (ingestion and the gates take about a minute)
-
-
-def test_bad_inputs_and_a_killed_run_give_postgresql_s_kpi_tables(catalogue_runs) -> None:
-    assert catalogue_runs["killed"].returncode is None, "the run ended before the kill: kill it earlier"
-    differences = kpi_differences(catalogue_runs["pg_url"], catalogue_runs["spark_url"])
-    assert {model: diff for model, diff in differences.items() if diff} == {}, catalogue_runs["killed"].running
-
-
-def test_bad_inputs_are_recorded_as_on_postgresql(catalogue_runs) -> None:
+def test_bad_inputs_are_recorded_as_on_postgresql(runs) -> None:
     for query in (LEDGER, QUARANTINE, "select path, reason from ops.landing_skipped"):
-        assert rows(catalogue_runs["spark_url"], query) == rows(catalogue_runs["pg_url"], query)
+        assert rows(runs["spark_url"], query) == rows(runs["pg_url"], query)
