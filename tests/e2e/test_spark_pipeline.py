@@ -137,10 +137,10 @@ def test_both_workers_of_the_cluster_ran_tasks(runs, spark_cluster) -> None:
     assert len(tasks) == 2 and all(count > 0 for count in tasks.values()), tasks
 
 
-def test_the_killed_run_was_killed_while_dbt_built_on_the_cluster(runs) -> None:
+def test_the_killed_run_was_killed_while_it_ran_tasks(runs) -> None:
     killed = runs["killed"]
     assert killed.returncode is None, f"the run ended before the kill ({killed.running}): kill it earlier"
-    assert "dbt." in killed.running or "prepare_lake" in killed.running, killed.running
+    assert "(" not in killed.running, killed.running  # a task's id, not "before the DAG run (starting)" or the like
 
 
 def test_the_new_day_s_run_overwrites_only_the_partitions_it_changes(runs) -> None:
