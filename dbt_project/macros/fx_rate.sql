@@ -10,14 +10,33 @@
         case
             when upper(btrim({{ currency }})) = '{{ var("reporting_currency") }}' then {{ exact_one() }}
             else (
-                select rates.rate
-                from {{ ref('int_fx_rates_resolved') }} as rates
-                where
-                    rates.currency = upper(btrim({{ currency }}))
-                    and rates.rate_date <= {{ business_date }}
-                order by rates.rate_date desc
-                limit 1
+                {{ latest_rate(
+                    ref('int_fx_rates_resolved'),
+                    'rates.currency = upper(btrim(' ~ currency ~ ')) and rates.rate_date <= ' ~ business_date,
+                ) }}
             )
         end
     )
+{%- endmacro %}
+
+{#-
+    The query of the rate of the latest date among `rates` (as `rates`) where `condition` holds (one rate a date). Spark
+    reads it as an aggregate: its correlated subqueries take no ORDER BY ... LIMIT (it returned another row's rate).
+-#}
+{% macro latest_rate(rates, condition) -%}
+    {{ return(adapter.dispatch('latest_rate')(rates, condition)) }}
+{%- endmacro %}
+
+{% macro default__latest_rate(rates, condition) -%}
+    select rates.rate
+    from {{ rates }} as rates
+    where {{ condition }}
+    order by rates.rate_date desc
+    limit 1
+{%- endmacro %}
+
+{% macro spark__latest_rate(rates, condition) -%}
+    select max_by(rates.rate, rates.rate_date)
+    from {{ rates }} as rates
+    where {{ condition }}
 {%- endmacro %}
