@@ -10,7 +10,7 @@
         case
             when upper(btrim({{ currency }})) = '{{ var("reporting_currency") }}' then {{ exact_one() }}
             else (
-                {{ latest_rate(
+                {{ adapter.dispatch('latest_rate')(
                     ref('int_fx_rates_resolved'),
                     'rates.currency = upper(btrim(' ~ currency ~ ')) and rates.rate_date <= ' ~ business_date,
                 ) }}
@@ -23,10 +23,6 @@
     The query of the rate of the latest date among `rates` (as `rates`) where `condition` holds (one rate a date). Spark
     reads it as an aggregate: its correlated subqueries take no ORDER BY ... LIMIT (it returned another row's rate).
 -#}
-{% macro latest_rate(rates, condition) -%}
-    {{ return(adapter.dispatch('latest_rate')(rates, condition)) }}
-{%- endmacro %}
-
 {% macro default__latest_rate(rates, condition) -%}
     select rates.rate
     from {{ rates }} as rates
