@@ -114,3 +114,14 @@ def test_the_daily_digest_goes_out_at_nine_in_the_reporting_time_zone(dagbag: Da
         datetime(2026, 3, 1, 8, tzinfo=UTC),
         datetime(2026, 7, 1, 7, tzinfo=UTC),
     ]
+
+
+def test_on_spark_the_models_build_over_the_lake_and_bi_gets_them_after_their_gate(monkeypatch) -> None:
+    monkeypatch.setenv("METRICS_ENGINE", "spark")
+    ensure_manifest("spark")
+    dag = DagBag(dag_folder=str(DAGS_DIR / "metrics_pipeline.py")).dags["metrics_pipeline"]
+    assert "prepare_lake" in dag.get_task("dbt.fct_events_model_build").get_flat_relative_ids(upstream=True)
+    assert {"check_kpi_marts", "dbt.kpi_daily_model_build"} <= dag.get_task("publish_kpi").get_flat_relative_ids(
+        upstream=True
+    )
+    assert "publish_kpi" in dag.get_task("publish").get_flat_relative_ids(upstream=True)
