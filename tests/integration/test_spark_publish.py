@@ -84,7 +84,7 @@ def test_published_tables_have_the_contracts_postgresql_types_and_sparks_values(
     spark_url: str, warehouse: str, kpi_table: tuple[KpiTable, KpiTable]
 ) -> None:
     one, two = kpi_table
-    assert publish_kpi_schema(spark_url, warehouse, kpi_table) == {one.name: 3, two.name: 3}
+    assert publish_kpi_schema(spark_url, warehouse, kpi_table) == {one.relation: 3, two.relation: 3}
     with psycopg.connect(warehouse) as conn:
         types = conn.execute(
             "select column_name, data_type from information_schema.columns where table_schema = 'kpi' "
@@ -120,7 +120,7 @@ def test_a_second_publish_replaces_every_table_and_a_failed_one_replaces_none(
     with pytest.raises(Exception, match=missing.name):
         publish_kpi_schema(spark_url, warehouse, [one, missing])
     assert [row[0] for row in rows(warehouse, one.name)] == [1, 2, 3]  # the failed run replaced nothing
-    assert publish_kpi_schema(spark_url, warehouse, [one, two]) == {one.name: 3, two.name: 3}
+    assert publish_kpi_schema(spark_url, warehouse, [one, two]) == {one.relation: 3, two.relation: 3}
     assert [row[0] for row in rows(warehouse, one.name)] == [11, 12, 13]
     assert rows(warehouse, two.name) == FIRST_ROWS
     with psycopg.connect(warehouse) as conn:
@@ -131,7 +131,8 @@ def test_a_second_publish_replaces_every_table_and_a_failed_one_replaces_none(
 def test_the_kpi_tables_are_the_kpi_models_of_the_manifest_with_their_primary_keys() -> None:
     tables = kpi_tables(ensure_manifest("warehouse"))  # either target's: the same models and keys
     models = sorted(path.stem for path in (DBT_PROJECT_DIR / "models" / "kpi").glob("*.sql"))
-    assert [table.name for table in tables] == models
+    assert [table.name for table in tables if table.schema == "kpi"] == models
+    assert [table.relation for table in tables if table.schema != "kpi"] == ["marts.dim_reporting_window"]
     assert all(table.primary_key for table in tables)
     daily = next(table for table in tables if table.name == "kpi_daily")
     assert daily.primary_key == ("date",) and daily.columns[:2] == ("date", "dau")

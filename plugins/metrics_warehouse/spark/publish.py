@@ -31,27 +31,36 @@ log = logging.getLogger(__name__)
 
 BATCH_ROWS = 10_000
 _STAGED = "{}__publishing"
+SERVED_TAG = "served"  # a mart the serving side reads besides the kpi schema (the reporting window)
 
 
 @dataclass(frozen=True)
 class KpiTable:
+    """A table served from the warehouse: a kpi model, or a mart the report and the alerts read (tag `served`)."""
+
     name: str
     primary_key: tuple[str, ...] = ()
     # The contract's column order, which PostgreSQL's build has (Spark puts partition columns last); empty: Spark's.
     columns: tuple[str, ...] = ()
+    schema: str = KPI_SCHEMA
+
+    @property
+    def relation(self) -> str:
+        return f"{self.schema}.{self.name}"
 
 
 def kpi_tables(manifest_path: Path) -> list[KpiTable]:
     """The kpi models of a dbt manifest: their relation names and primary keys (their contracts' constraints)."""
     tables = []
     for node in read_manifest(manifest_path)["nodes"].values():
-        if node["resource_type"] != "model" or node["config"].get("schema") != KPI_SCHEMA:
+        schema = node["config"].get("schema")
+        if node["resource_type"] != "model" or (schema != KPI_SCHEMA and SERVED_TAG not in node["config"]["tags"]):
             continue
         keys = [c["columns"] for c in node["constraints"] if c["type"] == "primary_key"]
         keys += [[column["name"]] for column in node["columns"].values() for c in column.get("constraints") or []
                  if c["type"] == "primary_key"]  # fmt: skip
-        tables.append(KpiTable(node["alias"], tuple(keys[0]) if keys else (), tuple(node["columns"])))
-    return sorted(tables, key=lambda table: table.name)
+        tables.append(KpiTable(node["alias"], tuple(keys[0]) if keys else (), tuple(node["columns"]), schema))
+    return sorted(tables, key=lambda table: table.relation)
 
 
 @cache
@@ -79,9 +88,10 @@ def publish_kpi_schema(thrift_url: str, pg_url: str, tables: Sequence[KpiTable] 
     ):
         conn.execute("select pg_advisory_xact_lock(hashtext('metrics_warehouse.publish_kpi'))")
         conn.execute("set local timezone = 'UTC'")  # Spark's session time zone: its timestamps arrive as UTC
-        conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(KPI_SCHEMA)))
+        for schema in sorted({table.schema for table in tables}):
+            conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
         for table in tables:
-            published[table.name] = _load(source, conn, table)
+            published[table.relation] = _load(source, conn, table)
         for table in tables:
             _swap(conn, table)
     log.info("published %d kpi tables (%d rows)", len(published), sum(published.values()))
@@ -90,12 +100,12 @@ def publish_kpi_schema(thrift_url: str, pg_url: str, tables: Sequence[KpiTable] 
 
 def _load(source, conn: psycopg.Connection, table: KpiTable) -> int:
     """Spark's kpi.<table> into a new PostgreSQL table under its staging name, in batches; its row count."""
-    columns = table_columns(source, f"{KPI_SCHEMA}.{table.name}")
+    columns = table_columns(source, table.relation)
     if table.columns:
         order = {name: position for position, name in enumerate(table.columns)}
         columns.sort(key=lambda column: order.get(column[0], len(order)))
-    staged = sql.Identifier(KPI_SCHEMA, _STAGED.format(table.name))
-    query = f"select {', '.join(f'`{name}`' for name, _ in columns)} from {KPI_SCHEMA}.{table.name}"
+    staged = sql.Identifier(table.schema, _STAGED.format(table.name))
+    query = f"select {', '.join(f'`{name}`' for name, _ in columns)} from {table.relation}"
     rows = copy_rows(source, query, columns, conn, staged, unlogged=False)
     if table.primary_key:
         keys = sql.SQL(", ").join(map(sql.Identifier, table.primary_key))
@@ -135,13 +145,13 @@ def copy_rows(
 def _swap(conn: psycopg.Connection, table: KpiTable) -> None:
     """The new table takes the old one's name (and its key index the name `<table>_pkey`)."""
     staged = _STAGED.format(table.name)
-    conn.execute(sql.SQL("drop table if exists {}").format(sql.Identifier(KPI_SCHEMA, table.name)))
+    conn.execute(sql.SQL("drop table if exists {}").format(sql.Identifier(table.schema, table.name)))
     conn.execute(
-        sql.SQL("alter table {} rename to {}").format(sql.Identifier(KPI_SCHEMA, staged), sql.Identifier(table.name))
+        sql.SQL("alter table {} rename to {}").format(sql.Identifier(table.schema, staged), sql.Identifier(table.name))
     )
     if table.primary_key:
         conn.execute(
             sql.SQL("alter index {} rename to {}").format(
-                sql.Identifier(KPI_SCHEMA, f"{staged}_pkey"), sql.Identifier(f"{table.name}_pkey")
+                sql.Identifier(table.schema, f"{staged}_pkey"), sql.Identifier(f"{table.name}_pkey")
             )
         )
