@@ -202,7 +202,7 @@ order_metrics as (
     {{ lateral_rows(
         [
             ["'orders'", '1::' ~ sql_type('ratio'), 'null::' ~ sql_type('ratio')],
-            ["'aov'", 'orders_described.amount_reporting', '1::' ~ sql_type('ratio')],
+            ["'aov'", contract_cast('orders_described.amount_reporting', 'ratio'), '1::' ~ sql_type('ratio')],
         ],
         'measure',
         ['metric', 'numerator', 'denominator'],
@@ -227,7 +227,8 @@ net_revenue as (
         'net_revenue' as metric,
         split.dimension,
         split.segment,
-        sum(money.amount) as numerator,
+        -- every measure a ratio before the union: Spark's union of decimal(38,6) and (38,18) keeps 6 places
+        {{ contract_cast('sum(money.amount)', 'ratio') }} as numerator,
         null::{{ sql_type('ratio') }} as denominator
     from money
     {{ segment_split('money', ['platform', 'channel']) }}
@@ -319,7 +320,7 @@ first_response as (
         'first_response_minutes' as metric,
         split.dimension,
         split.segment,
-        sum(feedback.first_response_minutes) as numerator,
+        {{ contract_cast('sum(feedback.first_response_minutes)', 'ratio') }} as numerator,
         count(*)::{{ sql_type('ratio') }} as denominator
     from feedback
     {{ segment_split('feedback', {'feedback_channel': 'channel', 'category': 'category'}) }}
