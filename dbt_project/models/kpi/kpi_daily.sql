@@ -208,7 +208,9 @@ final as (
         {{ contract_cast('cogs', 'money') }} as cogs,
         case
             when gross_revenue - refunds > 0
-                then {{ contract_cast(safe_divide('gross_revenue - refunds - cogs', 'gross_revenue - refunds'), 'ratio') }}
+                then {{ contract_cast(
+                    safe_divide('gross_revenue - refunds - cogs', 'gross_revenue - refunds'), 'ratio'
+                ) }}
         end as gross_margin,
         {{ contract_cast(safe_divide('gross_revenue', 'orders'), 'ratio') }} as aov,
         {{ contract_cast(safe_divide('gross_revenue - refunds', 'dau'), 'ratio') }} as arpu,

@@ -6,7 +6,7 @@
 -- the day's data, not the history. Spark overwrites the event_date partitions the run changes, emitted complete
 -- (Parquet has no delete), or merges on event_id where its tables are Delta or Iceberg (METRICS_SPARK_TABLE_FORMAT).
 {%- set on_spark = target.type == 'spark' %}
-{%- set merges = env_var('METRICS_SPARK_TABLE_FORMAT', 'parquet') in ('delta', 'iceberg') %}
+{%- set merges = var('spark_table_format') in ('delta', 'iceberg') %}
 {{
     config(
         materialized="incremental",
