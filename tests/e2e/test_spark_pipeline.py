@@ -118,13 +118,14 @@ def runs(spark_cluster, tmp_path_factory, new_database):
         env = spark_env(landing, spark_url, root / "sp", spark_cluster)
         killed = killed_runs.run(env, root / "killed.log", kill_at=KILL_AT_SECONDS)
         run_ok(env, root / "rerun.log")
+        before = partition_files(spark_cluster)
         deliver(away, landing)
         run_ok(env, root / "new-day.log")
         yield {
             "pg_url": pg_url,
             "spark_url": spark_url,
             "killed": killed,
-            "new_day": (root / "new-day.log").read_text(),
+            "partitions": (before, partition_files(spark_cluster)),
         }
 
 
