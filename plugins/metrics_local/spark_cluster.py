@@ -141,7 +141,12 @@ class SparkCluster:
                 deadline,
             )
         except BaseException:
+            # what stop() cannot recognise yet (a JVM being exec'd) is killed by the pid this start recorded
+            launched = [int(path.read_text()) for name in self.processes if (path := self._pid_file(name)).exists()]
             self.stop()
+            for pid in launched:
+                if _alive(pid):
+                    _signal_group(pid, signal.SIGKILL)
             raise
         return self.thrift_url, True
 
@@ -237,7 +242,8 @@ class SparkCluster:
         while not _quietly(ready):
             for name in names:
                 pid = int(self._pid_file(name).read_text())
-                if not _is_spark_jvm(pid, self._main_class(name)):
+                # Alive, not "a Spark JVM": while spark-class execs the JVM its command line can read as empty.
+                if not _alive(pid):
                     raise SparkClusterError(f"the Spark {name} process ended while starting:\n{_tail(self.log(name))}")
             if time.monotonic() > deadline:
                 logs = ", ".join(str(self.log(name)) for name in names)
@@ -331,6 +337,13 @@ def _is_spark_jvm(pid: int, main_class: str) -> bool:
         process = psutil.Process(pid)
         return process.status() != psutil.STATUS_ZOMBIE and main_class in process.cmdline()
     except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
         return False
 
 
