@@ -265,10 +265,29 @@ def _server(health: Callable[[Project], str], expected: str) -> Case:
             process.wait(timeout=120)
             project.seconds.append((command, time.monotonic() - started))
         assert not embedded.is_running(project.pgdata), f"`{command}` left the warehouse it started running"
-        with pytest.raises(OSError):
-            urllib.request.urlopen(url, timeout=5)
+        assert _stops_answering(url), f"`{command}` left {url} answering: {_listeners(url)}"
 
     return case
+
+
+def _stops_answering(url: str, within: float = 60) -> bool:
+    """Whether nothing answers on the URL's port within `within` seconds (a server's children finish their requests
+    after their group's SIGTERM; on a loaded machine that takes seconds)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=5).close()
+        except OSError:
+            return True
+        time.sleep(1)
+    return False
+
+
+def _listeners(url: str) -> list[str]:
+    """The command lines of the processes listening on the URL's port."""
+    port = int(url.split(":")[2].split("/")[0])
+    pids = {c.pid for c in psutil.net_connections("inet") if c.laddr and c.laddr.port == port and c.status == "LISTEN"}
+    return [" ".join(psutil.Process(pid).cmdline())[:300] for pid in pids if pid and psutil.pid_exists(pid)]
 
 
 def _airflow_health(project: Project) -> str:
