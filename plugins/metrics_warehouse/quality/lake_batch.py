@@ -13,7 +13,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from metrics_warehouse.ingest.lake import lake_file
+from metrics_warehouse.ingest.lake import lake_columns, lake_file
 from metrics_warehouse.quality.work_tables import SCHEMA, filled_table
 
 
@@ -26,14 +26,7 @@ def staged_batch(url: str, lake_dir: str | Path, source: str, files: list[tuple[
         import pyarrow.parquet as pq
 
         conn.execute(sql.SQL("create unlogged table {} (like {})").format(table, sql.Identifier("raw", source)))
-        columns = [
-            name
-            for (name,) in conn.execute(
-                "select column_name from information_schema.columns where table_schema = 'raw' and table_name = %s "
-                "order by ordinal_position",
-                (source,),
-            )
-        ]
+        columns = [column.name for column in lake_columns(conn, "raw", source)]
         copy_rows = sql.SQL("copy {} ({}) from stdin").format(table, sql.SQL(", ").join(map(sql.Identifier, columns)))
         with conn.cursor() as cursor, cursor.copy(copy_rows) as copy:
             for file_id, delivery_date in files:
